@@ -1,0 +1,114 @@
+//! What can go wrong in a use case, named after the rule that was broken.
+
+use roster_store::StoreError;
+
+pub type DomainResult<T> = Result<T, DomainError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("no {resource} was found with id {id}")]
+    NotFound { resource: &'static str, id: String },
+    #[error("the request is invalid")]
+    Invalid(Vec<FieldError>),
+    #[error("lockout is not enabled on this instance")]
+    LockoutDisabled,
+    #[error("the resource was modified concurrently")]
+    Conflict,
+    #[error("storage failure")]
+    Store(#[source] StoreError),
+}
+
+impl DomainError {
+    pub fn field(param: impl Into<String>, kind: FieldErrorKind) -> Self {
+        DomainError::Invalid(vec![FieldError::new(param, kind)])
+    }
+
+    pub fn user_not_found(id: &str) -> Self {
+        DomainError::NotFound {
+            resource: "user",
+            id: id.to_owned(),
+        }
+    }
+}
+
+impl From<StoreError> for DomainError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict => DomainError::Conflict,
+            other => DomainError::Store(other),
+        }
+    }
+}
+
+/// One problem with one request parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub param: String,
+    pub kind: FieldErrorKind,
+}
+
+impl FieldError {
+    pub fn new(param: impl Into<String>, kind: FieldErrorKind) -> Self {
+        FieldError {
+            param: param.into(),
+            kind,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldErrorKind {
+    /// A required parameter is absent.
+    Missing,
+    /// The parameter is not accepted here; `reason` says why when it is not simply unknown.
+    Unknown {
+        reason: Option<String>,
+    },
+    /// The parameter is present but null or empty where a value is needed.
+    Nil,
+    /// The value's format is wrong (email, phone, wallet, locale, ...).
+    FormatInvalid {
+        expected: String,
+    },
+    /// The value is not allowed; `reason` explains.
+    ValueInvalid {
+        reason: String,
+    },
+    /// The same value appears twice in one request.
+    Duplicate,
+    /// Another user already holds this identifier.
+    IdentifierExists,
+    /// The referenced identification exists but is not verified.
+    VerificationNeeded,
+    /// The parameter refers to something that does not exist (or is not this user's).
+    ResourceNotFound,
+    /// A status list does not line up with the values it describes.
+    ArrayLengthMismatch {
+        other: String,
+    },
+    ArraySizeExceeded {
+        max: usize,
+    },
+    MaxLengthExceeded {
+        max: usize,
+    },
+    ExceedsAllowedSize {
+        max_bytes: usize,
+    },
+    InvalidTime,
+    FutureDate,
+    UsernameInvalidLength {
+        min: usize,
+        max: usize,
+    },
+    UsernameInvalidCharacter,
+    UsernameNeedsNonNumber,
+    /// The instance requires data that the request lacks.
+    DataMissing,
+    /// The parameter only makes sense together with another one.
+    ConditionalDisallowed {
+        requires: String,
+    },
+    /// The capability behind the parameter is not available in this version of Roster.
+    NotSupported,
+}

@@ -1,0 +1,38 @@
+//! Roster's rules and use cases.
+//!
+//! **Invariant:** nothing here knows HTTP or JSON wire shapes. Inputs are plain structs,
+//! outputs are `roster_model` values, and failures are `DomainError`s named after what went
+//! wrong; the HTTP crate maps them to Clerk's error envelope.
+//!
+//! **Invariant:** every write is one `roster_store::Tx`: validation happens before anything is
+//! written, and a failure anywhere drops the transaction, so a refused request changes nothing.
+
+pub mod api_keys;
+pub mod error;
+pub mod metadata;
+pub mod settings;
+pub mod users;
+mod validate;
+
+pub use api_keys::{ApiKeys, KeyEnvironment, NewApiKey};
+pub use error::{DomainError, DomainResult, FieldError, FieldErrorKind};
+pub use settings::InstanceSettings;
+pub use users::Users;
+
+use roster_store::Store;
+
+/// Every use case, sharing one store and one set of instance settings.
+#[derive(Clone)]
+pub struct Services {
+    pub users: Users,
+    pub api_keys: ApiKeys,
+}
+
+impl Services {
+    pub fn new(store: Store, settings: InstanceSettings, bootstrap_key: Option<&str>) -> Self {
+        Services {
+            users: Users::new(store.clone(), settings),
+            api_keys: ApiKeys::new(store, bootstrap_key),
+        }
+    }
+}

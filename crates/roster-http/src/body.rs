@@ -1,0 +1,123 @@
+//! Decoding JSON request bodies the way Clerk does, and the way the official SDKs need.
+//!
+//! axum's `Json` extractor refuses an empty body, but `@clerk/backend` sends
+//! `Content-Type: application/json` with no body on ban, lock, DELETE and similar calls; an
+//! empty body here is the request type's default. Keys the type does not know are reported
+//! as `form_param_unknown` (every one of them, by name), a value of the wrong type as
+//! `form_param_value_invalid` naming its parameter, and unreadable JSON as a 400.
+
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use bytes::Bytes;
+use roster_domain::{FieldError, FieldErrorKind};
+use roster_wire::errors::ErrorItem;
+use serde::de::DeserializeOwned;
+use serde_path_to_error::Segment;
+
+use crate::error::ApiError;
+
+/// A JSON body; empty means `T::default()`.
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Default,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_none_or(|value| value.to_ascii_lowercase().contains("json"));
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        ErrorItem::new(
+                            "request_body_too_large",
+                            "is too large",
+                            format!(
+                                "The request body must be at most {} bytes.",
+                                crate::MAX_BODY_BYTES
+                            ),
+                        ),
+                    )
+                } else {
+                    ApiError::bad_request(
+                        "request_body_invalid",
+                        "is invalid",
+                        "The request body could not be read.",
+                    )
+                }
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(JsonBody(T::default()));
+        }
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorItem::new(
+                    "unsupported_content_type",
+                    "is not supported",
+                    "Request bodies must be JSON, sent with Content-Type: application/json.",
+                ),
+            ));
+        }
+        decode(&bytes).map(JsonBody)
+    }
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut unknown = Vec::new();
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    let mut record_unknown = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
+    let tracked = serde_ignored::Deserializer::new(&mut json, &mut record_unknown);
+    let value: T = serde_path_to_error::deserialize(tracked).map_err(|error| {
+        let param = error.path().iter().find_map(|segment| match segment {
+            Segment::Map { key } => Some(key.clone()),
+            _ => None,
+        });
+        let inner = error.into_inner();
+        match (inner.classify(), param) {
+            (serde_json::error::Category::Data, Some(param)) => {
+                let detail = inner.to_string();
+                let detail = detail.split(" at line ").next().unwrap_or_default();
+                ApiError::fields(&[FieldError::new(
+                    param,
+                    FieldErrorKind::ValueInvalid {
+                        reason: format!("has the wrong type ({detail})"),
+                    },
+                )])
+            }
+            (serde_json::error::Category::Data, None) => ApiError::bad_request(
+                "request_body_invalid",
+                "is invalid",
+                "The request body must be a JSON object.",
+            ),
+            _ => malformed(),
+        }
+    })?;
+    json.end().map_err(|_| malformed())?;
+    if !unknown.is_empty() {
+        let errors: Vec<FieldError> = unknown
+            .into_iter()
+            .map(|param| FieldError::new(param, FieldErrorKind::Unknown { reason: None }))
+            .collect();
+        return Err(ApiError::fields(&errors));
+    }
+    Ok(value)
+}
+
+fn malformed() -> ApiError {
+    ApiError::bad_request(
+        "malformed_request_parameters",
+        "is malformed",
+        "The request body is not valid JSON.",
+    )
+}

@@ -1,0 +1,253 @@
+//! The single mapping from Roster's typed failures to Clerk's error envelope and status codes.
+
+use std::any::Any;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rand::Rng;
+use roster_domain::{DomainError, FieldError, FieldErrorKind};
+use roster_wire::errors::{ErrorEnvelope, ErrorItem};
+
+/// An error response: a status and one or more envelope items.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub items: Vec<ErrorItem>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, item: ErrorItem) -> Self {
+        ApiError {
+            status,
+            items: vec![item],
+        }
+    }
+
+    pub fn fields(errors: &[FieldError]) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            items: errors.iter().map(field_item).collect(),
+        }
+    }
+
+    pub fn field(param: &str, kind: FieldErrorKind) -> Self {
+        ApiError::fields(&[FieldError::new(param, kind)])
+    }
+
+    pub fn unauthorized(code: &'static str, long_message: &str) -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorItem::new(code, "Invalid authentication", long_message),
+        )
+    }
+
+    pub fn bad_request(code: &'static str, message: &str, long_message: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorItem::new(code, message, long_message),
+        )
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::NotFound { resource, id } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorItem::new(
+                    "resource_not_found",
+                    "not found",
+                    format!("No {resource} was found with id {id}"),
+                ),
+            ),
+            DomainError::Invalid(errors) => ApiError::fields(&errors),
+            DomainError::LockoutDisabled => ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorItem::new(
+                    "feature_not_enabled",
+                    "not enabled",
+                    "User lockout is not enabled on this instance.",
+                ),
+            ),
+            DomainError::Conflict => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorItem::new(
+                    "resource_locked",
+                    "was modified concurrently",
+                    "The resource was modified by another request; retry the request.",
+                ),
+            ),
+            DomainError::Store(source) => {
+                tracing::error!(error = ?source, "storage failure");
+                internal_error()
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let envelope = ErrorEnvelope {
+            errors: self.items,
+            clerk_trace_id: trace_id(),
+        };
+        if self.status.is_server_error() {
+            tracing::error!(trace_id = %envelope.clerk_trace_id, status = %self.status, "request failed");
+        } else {
+            tracing::debug!(trace_id = %envelope.clerk_trace_id, status = %self.status, code = envelope.errors[0].code, "request refused");
+        }
+        (self.status, Json(envelope)).into_response()
+    }
+}
+
+fn internal_error() -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorItem::new(
+            "internal_clerk_error",
+            "Oops, an unexpected error occurred",
+            "There was an internal error on our servers. The details are in the server log.",
+        ),
+    )
+}
+
+fn trace_id() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) async fn route_not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorItem::new(
+            "resource_not_found",
+            "not found",
+            "The requested resource does not exist.",
+        ),
+    )
+}
+
+pub(crate) fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
+    internal_error().into_response()
+}
+
+/// Codes and sentences for each kind of field problem, in Clerk's words where it has them.
+fn field_item(error: &FieldError) -> ErrorItem {
+    let p = error.param.as_str();
+    let (code, message, long_message) = match &error.kind {
+        FieldErrorKind::Missing => (
+            "form_param_missing",
+            "is missing",
+            format!("{p} must be included."),
+        ),
+        FieldErrorKind::Unknown { reason } => (
+            "form_param_unknown",
+            "is unknown",
+            match reason {
+                Some(reason) => format!("{p} is not a valid parameter for this request: {reason}."),
+                None => format!("{p} is not a valid parameter for this request."),
+            },
+        ),
+        FieldErrorKind::Nil => (
+            "form_param_nil",
+            "is empty",
+            format!("{p} must have a value."),
+        ),
+        FieldErrorKind::FormatInvalid { expected } => (
+            "form_param_format_invalid",
+            "is invalid",
+            format!("{p} must be {expected}."),
+        ),
+        FieldErrorKind::ValueInvalid { reason } => (
+            "form_param_value_invalid",
+            "is invalid",
+            format!("{p} {reason}."),
+        ),
+        FieldErrorKind::Duplicate => (
+            "form_param_duplicate",
+            "is duplicated",
+            format!("{p} contains the same value more than once."),
+        ),
+        FieldErrorKind::IdentifierExists => (
+            "form_identifier_exists",
+            "is taken",
+            format!("That {} is taken. Please try another.", p.replace('_', " ")),
+        ),
+        FieldErrorKind::VerificationNeeded => (
+            "form_verification_needed",
+            "needs verification",
+            format!("{p} must refer to a verified identification."),
+        ),
+        FieldErrorKind::ResourceNotFound => (
+            "form_resource_not_found",
+            "not found",
+            format!("The resource associated with the supplied {p} was not found."),
+        ),
+        FieldErrorKind::ArrayLengthMismatch { other } => (
+            "form_param_array_length_mismatch",
+            "has the wrong length",
+            format!("{p} must have as many entries as {other}."),
+        ),
+        FieldErrorKind::ArraySizeExceeded { max } => (
+            "form_param_array_size_exceeded",
+            "has too many values",
+            format!("{p} may have at most {max} values."),
+        ),
+        FieldErrorKind::MaxLengthExceeded { max } => (
+            "form_param_max_length_exceeded",
+            "is too long",
+            format!("{p} must be at most {max} characters long."),
+        ),
+        FieldErrorKind::ExceedsAllowedSize { max_bytes } => (
+            "form_param_exceeds_allowed_size",
+            "is too large",
+            format!("{p} must be at most {max_bytes} bytes when serialized."),
+        ),
+        FieldErrorKind::InvalidTime => (
+            "form_param_invalid_time",
+            "is invalid",
+            format!(
+                "{p} must be a date and time in RFC 3339 format, such as 2012-10-20T07:15:20.902Z."
+            ),
+        ),
+        FieldErrorKind::FutureDate => (
+            "form_disallow_future_date",
+            "is in the future",
+            format!("{p} must not be in the future."),
+        ),
+        FieldErrorKind::UsernameInvalidLength { min, max } => (
+            "form_username_invalid_length",
+            "has an invalid length",
+            format!("Username must be between {min} and {max} characters long."),
+        ),
+        FieldErrorKind::UsernameInvalidCharacter => (
+            "form_username_invalid_character",
+            "contains invalid characters",
+            "Username can only contain letters, numbers and the characters _ - .".to_owned(),
+        ),
+        FieldErrorKind::UsernameNeedsNonNumber => (
+            "form_username_needs_non_number_char",
+            "needs a non-number character",
+            "Username must contain at least one character that is not a number.".to_owned(),
+        ),
+        FieldErrorKind::DataMissing => (
+            "form_data_missing",
+            "is missing",
+            format!(
+                "The user data doesn't match the user requirements set for this instance: {p} is required."
+            ),
+        ),
+        FieldErrorKind::ConditionalDisallowed { requires } => (
+            "form_conditional_param_disallowed",
+            "is not allowed here",
+            format!("{p} is only allowed with {requires}."),
+        ),
+        FieldErrorKind::NotSupported => (
+            "form_param_unknown",
+            "is not supported",
+            format!("{p} is not supported by this Roster server yet."),
+        ),
+    };
+    ErrorItem::new(code, message, long_message).with_param(p)
+}

@@ -1,0 +1,55 @@
+//! Roster's HTTP edge: the Clerk-compatible `/v1` routes, secret-key authentication, API
+//! versions, request decoding, and the one mapping from domain errors to Clerk's envelope.
+//!
+//! **Invariant:** this is the only crate that knows HTTP. Handlers decode a request into a
+//! domain input, call one use case, and encode the result; no rule lives here.
+
+mod auth;
+mod avatars;
+mod body;
+mod error;
+mod users;
+mod version;
+
+pub use error::ApiError;
+
+use axum::Router;
+use axum::routing::get;
+use roster_domain::Services;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    /// The externally visible base URL of this server, for links such as avatar URLs.
+    pub public_url: String,
+}
+
+/// Largest request body accepted; larger ones get 413 `request_body_too_large`.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let v1 = users::routes()
+        .fallback(error::route_not_found)
+        .route_layer(axum::middleware::from_fn(version::check))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_secret_key,
+        ));
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/avatars/{user_id}", get(avatars::default_avatar))
+        .nest("/v1", v1)
+        .fallback(error::route_not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Answers once the server is serving; needs no key.
+async fn health() -> &'static str {
+    "ok"
+}

@@ -1,0 +1,348 @@
+//! The `/users` family of routes: decode, call one use case, encode.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use roster_domain::FieldErrorKind;
+use roster_domain::metadata::MetadataChanges;
+use roster_domain::users::{IdentificationStatus, ListUsers, NewUser, UserChanges};
+use roster_model::users::User as ModelUser;
+use roster_wire::common::{DeletedObject, TotalCount};
+use roster_wire::users::{
+    self as wire, BulkUsersRequest, CreateUserRequest, MetadataRequest, UpdateUserRequest,
+    UserListParams, metadata_value,
+};
+
+use crate::AppState;
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::version::ApiVersion;
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(get_user_list).post(create_user))
+        .route("/users/count", get(get_users_count))
+        .route("/users/ban", post(ban_users))
+        .route("/users/unban", post(unban_users))
+        .route(
+            "/users/{user_id}",
+            get(get_user).patch(update_user).delete(delete_user),
+        )
+        .route(
+            "/users/{user_id}/metadata",
+            axum::routing::patch(update_user_metadata).put(replace_user_metadata),
+        )
+        .route("/users/{user_id}/ban", post(ban_user))
+        .route("/users/{user_id}/unban", post(unban_user))
+        .route("/users/{user_id}/lock", post(lock_user))
+        .route("/users/{user_id}/unlock", post(unlock_user))
+}
+
+fn render(state: &AppState, user: &ModelUser) -> wire::User {
+    let image_url = format!("{}/avatars/{}", state.public_url, user.id);
+    wire::User::from_model(user, image_url)
+}
+
+fn render_all(state: &AppState, users: &[ModelUser]) -> Vec<wire::User> {
+    users.iter().map(|user| render(state, user)).collect()
+}
+
+fn list_params(query: Option<String>) -> Result<UserListParams, ApiError> {
+    let query = query.unwrap_or_default();
+    let pairs = url::form_urlencoded::parse(query.as_bytes()).into_owned();
+    UserListParams::from_pairs(pairs).map_err(|error| {
+        ApiError::field(
+            &error.param,
+            FieldErrorKind::ValueInvalid {
+                reason: format!("must be {}", error.expected),
+            },
+        )
+    })
+}
+
+async fn get_user_list(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Vec<wire::User>> {
+    let params = list_params(query)?;
+    let users = state
+        .services
+        .users
+        .list(ListUsers {
+            filter: params.filter,
+            limit: params.limit,
+            offset: params.offset,
+            order_by: params.order_by,
+            starting_after: params.starting_after,
+        })
+        .await?;
+    Ok(Json(render_all(&state, &users)))
+}
+
+async fn get_users_count(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<TotalCount> {
+    let params = list_params(query)?;
+    let count = state.services.users.count(params.filter).await?;
+    Ok(Json(TotalCount::new(count)))
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<CreateUserRequest>,
+) -> ApiResult<wire::User> {
+    let user = state.services.users.create(new_user(body)).await?;
+    Ok(Json(render(&state, &user)))
+}
+
+async fn get_user(
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+) -> ApiResult<wire::User> {
+    let user = state.services.users.get(&user_id).await?;
+    Ok(Json(render(&state, &user)))
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    Path(user_id): Path<String>,
+    JsonBody(body): JsonBody<UpdateUserRequest>,
+) -> ApiResult<wire::User> {
+    if version == ApiVersion::From20260512
+        && let Some(param) = body.metadata_params().first()
+    {
+        return Err(ApiError::field(
+            param,
+            FieldErrorKind::Unknown {
+                reason: Some(
+                    "since API version 2026-05-12 metadata is updated through /users/{user_id}/metadata"
+                        .to_owned(),
+                ),
+            },
+        ));
+    }
+    let user = state
+        .services
+        .users
+        .update(&user_id, user_changes(body))
+        .await?;
+    Ok(Json(render(&state, &user)))
+}
+
+async fn delete_user(
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+) -> ApiResult<DeletedObject> {
+    state.services.users.delete(&user_id).await?;
+    Ok(Json(DeletedObject::new("user", user_id)))
+}
+
+async fn update_user_metadata(
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+    JsonBody(body): JsonBody<MetadataRequest>,
+) -> ApiResult<wire::User> {
+    let user = state
+        .services
+        .users
+        .merge_metadata(&user_id, metadata_changes(body))
+        .await?;
+    Ok(Json(render(&state, &user)))
+}
+
+async fn replace_user_metadata(
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+    JsonBody(body): JsonBody<MetadataRequest>,
+) -> ApiResult<wire::User> {
+    let user = state
+        .services
+        .users
+        .replace_metadata(&user_id, metadata_changes(body))
+        .await?;
+    Ok(Json(render(&state, &user)))
+}
+
+async fn ban_user(
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+) -> ApiResult<wire::User> {
+    let user = state.services.users.ban(&user_id).await?;
+    Ok(Json(render(&state, &user)))
+}
+
+async fn unban_user(
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+) -> ApiResult<wire::User> {
+    let user = state.services.users.unban(&user_id).await?;
+    Ok(Json(render(&state, &user)))
+}
+
+async fn ban_users(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<BulkUsersRequest>,
+) -> ApiResult<Vec<wire::User>> {
+    let ids = body.user_ids.unwrap_or_default();
+    let users = state.services.users.set_banned_many(&ids, true).await?;
+    Ok(Json(render_all(&state, &users)))
+}
+
+async fn unban_users(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<BulkUsersRequest>,
+) -> ApiResult<Vec<wire::User>> {
+    let ids = body.user_ids.unwrap_or_default();
+    let users = state.services.users.set_banned_many(&ids, false).await?;
+    Ok(Json(render_all(&state, &users)))
+}
+
+async fn lock_user(
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+) -> ApiResult<wire::User> {
+    let user = state.services.users.lock(&user_id).await?;
+    Ok(Json(render(&state, &user)))
+}
+
+async fn unlock_user(
+    State(state): State<AppState>,
+    Path(user_id): Path<String>,
+) -> ApiResult<wire::User> {
+    let user = state.services.users.unlock(&user_id).await?;
+    Ok(Json(render(&state, &user)))
+}
+
+fn metadata_changes(body: MetadataRequest) -> MetadataChanges {
+    MetadataChanges {
+        public_metadata: metadata_value(body.public_metadata),
+        private_metadata: metadata_value(body.private_metadata),
+        unsafe_metadata: metadata_value(body.unsafe_metadata),
+    }
+}
+
+fn statuses(values: Option<Vec<wire::IdentificationStatus>>) -> Vec<IdentificationStatus> {
+    values
+        .unwrap_or_default()
+        .into_iter()
+        .map(|status| match status {
+            wire::IdentificationStatus::Verified => IdentificationStatus::Verified,
+            wire::IdentificationStatus::Reserved => IdentificationStatus::Reserved,
+        })
+        .collect()
+}
+
+/// Parameters whose capability arrives with a later part of Roster: refused by name rather
+/// than silently ignored. `false` flags change nothing, so they pass.
+fn unsupported(fields: &[(&'static str, bool)]) -> Vec<&'static str> {
+    fields
+        .iter()
+        .filter(|(_, given)| *given)
+        .map(|(param, _)| *param)
+        .collect()
+}
+
+fn new_user(body: CreateUserRequest) -> NewUser {
+    let unsupported = unsupported(&[
+        ("password", body.password.is_some()),
+        ("password_digest", body.password_digest.is_some()),
+        ("password_hasher", body.password_hasher.is_some()),
+        (
+            "skip_password_checks",
+            body.skip_password_checks == Some(true),
+        ),
+        (
+            "skip_password_requirement",
+            body.skip_password_requirement == Some(true),
+        ),
+        ("totp_secret", body.totp_secret.is_some()),
+        (
+            "backup_codes",
+            body.backup_codes
+                .as_ref()
+                .is_some_and(|codes| !codes.is_empty()),
+        ),
+    ]);
+    NewUser {
+        external_id: body.external_id,
+        first_name: body.first_name,
+        last_name: body.last_name,
+        locale: body.locale,
+        username: body.username,
+        email_addresses: body.email_address.unwrap_or_default(),
+        email_address_statuses: statuses(body.email_address_identification_status),
+        phone_numbers: body.phone_number.unwrap_or_default(),
+        phone_number_statuses: statuses(body.phone_number_identification_status),
+        web3_wallets: body.web3_wallet.unwrap_or_default(),
+        metadata: MetadataChanges {
+            public_metadata: metadata_value(body.public_metadata),
+            private_metadata: metadata_value(body.private_metadata),
+            unsafe_metadata: metadata_value(body.unsafe_metadata),
+        },
+        delete_self_enabled: body.delete_self_enabled,
+        create_organization_enabled: body.create_organization_enabled,
+        create_organizations_limit: body.create_organizations_limit,
+        legal_accepted_at: body.legal_accepted_at,
+        skip_legal_checks: body.skip_legal_checks.unwrap_or(false),
+        skip_user_requirement: body.skip_user_requirement.unwrap_or(false),
+        created_at: body.created_at,
+        bypass_client_trust: body.bypass_client_trust,
+        banned: body.banned.unwrap_or(false),
+        locked: body.locked.unwrap_or(false),
+        unsupported,
+    }
+}
+
+fn user_changes(body: UpdateUserRequest) -> UserChanges {
+    let unsupported = unsupported(&[
+        ("password", body.password.is_some()),
+        ("password_digest", body.password_digest.is_some()),
+        ("password_hasher", body.password_hasher.is_some()),
+        (
+            "skip_password_checks",
+            body.skip_password_checks == Some(true),
+        ),
+        (
+            "sign_out_of_other_sessions",
+            body.sign_out_of_other_sessions == Some(true),
+        ),
+        ("totp_secret", body.totp_secret.is_some()),
+        (
+            "backup_codes",
+            body.backup_codes
+                .as_ref()
+                .is_some_and(|codes| !codes.is_empty()),
+        ),
+        ("profile_image_id", body.profile_image_id.is_some()),
+        (
+            "notify_primary_email_address_changed",
+            body.notify_primary_email_address_changed == Some(true),
+        ),
+    ]);
+    UserChanges {
+        external_id: body.external_id,
+        first_name: body.first_name,
+        last_name: body.last_name,
+        locale: body.locale,
+        username: body.username,
+        primary_email_address_id: body.primary_email_address_id,
+        primary_phone_number_id: body.primary_phone_number_id,
+        primary_web3_wallet_id: body.primary_web3_wallet_id,
+        metadata: MetadataChanges {
+            public_metadata: metadata_value(body.public_metadata),
+            private_metadata: metadata_value(body.private_metadata),
+            unsafe_metadata: metadata_value(body.unsafe_metadata),
+        },
+        delete_self_enabled: body.delete_self_enabled,
+        create_organization_enabled: body.create_organization_enabled,
+        create_organizations_limit: body.create_organizations_limit,
+        legal_accepted_at: body.legal_accepted_at,
+        created_at: body.created_at,
+        bypass_client_trust: body.bypass_client_trust,
+        unsupported,
+    }
+}

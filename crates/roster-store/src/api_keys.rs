@@ -1,0 +1,86 @@
+//! Secret API keys, stored only as SHA-256 digests of the whole key.
+
+use roster_model::time::Millis;
+use sqlx::{FromRow, Row};
+
+use crate::{Backend, Store, StoreResult};
+
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct ApiKeyRecord {
+    pub id: String,
+    pub prefix: String,
+    pub environment: String,
+    pub label: Option<String>,
+    pub created_at: Millis,
+    pub revoked_at: Option<Millis>,
+}
+
+impl Store {
+    pub async fn insert_api_key(&self, record: &ApiKeyRecord, key_hash: &[u8]) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO api_keys (id, key_hash, prefix, environment, label, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&record.id)
+        .bind(key_hash)
+        .bind(&record.prefix)
+        .bind(&record.environment)
+        .bind(&record.label)
+        .bind(record.created_at)
+        .execute(tx.connection())
+        .await?;
+        tx.commit().await
+    }
+
+    /// Whether an unrevoked key has this digest.
+    pub async fn api_key_is_active(&self, key_hash: &[u8]) -> StoreResult<bool> {
+        match &self.backend {
+            Backend::Sqlite { reader, .. } => {
+                let row = sqlx::query(
+                    "SELECT 1 FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+                )
+                .bind(key_hash)
+                .fetch_optional(reader)
+                .await?;
+                Ok(row.is_some())
+            }
+        }
+    }
+
+    pub async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
+        match &self.backend {
+            Backend::Sqlite { reader, .. } => Ok(sqlx::query_as(
+                "SELECT id, prefix, environment, label, created_at, revoked_at FROM api_keys \
+                 ORDER BY created_at, id",
+            )
+            .fetch_all(reader)
+            .await?),
+        }
+    }
+
+    /// Marks a key revoked; false when no unrevoked key has that id.
+    pub async fn revoke_api_key(&self, id: &str, now: Millis) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let result =
+            sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                .bind(id)
+                .bind(now)
+                .execute(tx.connection())
+                .await?;
+        tx.commit().await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// How many unrevoked keys exist.
+    pub async fn count_active_api_keys(&self) -> StoreResult<i64> {
+        match &self.backend {
+            Backend::Sqlite { reader, .. } => Ok(sqlx::query(
+                "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL",
+            )
+            .fetch_one(reader)
+            .await?
+            .try_get(0)?),
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Roster's storage layer: connection pools, transactions, migrations, and one module per
+//! aggregate holding its SQL.
+//!
+//! **Invariant:** this is the only crate that names the database driver. Callers see `Store`
+//! (reads), `Tx` (one write transaction) and `StoreError`; they never see a pool or a row.
+//!
+//! SQLite is the embedded default: one writer connection (SQLite admits one writer at a time,
+//! so queueing in the pool is cheaper than retrying on `SQLITE_BUSY`) and a few reader
+//! connections, in WAL mode so readers never wait for the writer. Statements use `$N`
+//! placeholders, which SQLite and PostgreSQL both accept, so a second backend reuses them.
+
+mod api_keys;
+mod error;
+mod search;
+mod sqlite;
+mod users;
+
+pub use api_keys::ApiKeyRecord;
+pub use error::{StoreError, UniqueKey};
+
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How durable a commit is on the embedded backend.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit is flushed to disk before it is acknowledged (`synchronous=FULL`).
+    #[default]
+    Full,
+    /// Commits survive a crash of Roster but not of the machine (`synchronous=NORMAL`).
+    Normal,
+}
+
+/// Where and how to open the database.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    pub url: String,
+    pub durability: Durability,
+    pub max_readers: u32,
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite {
+        reader: SqlitePool,
+        writer: SqlitePool,
+    },
+}
+
+/// One write transaction. Dropping it without `commit` rolls it back, so an error anywhere in
+/// a write leaves the database as it was.
+pub struct Tx {
+    inner: TxInner,
+}
+
+enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and applies pending migrations.
+    pub async fn open(options: &StoreOptions) -> StoreResult<Store> {
+        if options.url.starts_with("sqlite:") {
+            let (reader, writer) = sqlite::open(options).await?;
+            return Ok(Store {
+                backend: Backend::Sqlite { reader, writer },
+            });
+        }
+        Err(StoreError::UnsupportedUrl)
+    }
+
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => Ok(Tx {
+                inner: TxInner::Sqlite(writer.begin().await?),
+            }),
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { reader, writer } => {
+                reader.close().await;
+                writer.close().await;
+            }
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> StoreResult<()> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,40 @@
+//! Opening the embedded SQLite database: pragmas, pools and migrations.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::{Durability, StoreOptions, StoreResult};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(SqlitePool, SqlitePool)> {
+    let synchronous = match options.durability {
+        Durability::Full => SqliteSynchronous::Full,
+        Durability::Normal => SqliteSynchronous::Normal,
+    };
+    let connect = SqliteConnectOptions::from_str(&options.url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(synchronous)
+        .foreign_keys(true)
+        // Another process (the `roster keys` command) may hold the write lock for a moment.
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-32768");
+
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .connect_with(connect.clone())
+        .await?;
+    MIGRATOR.run(&writer).await?;
+
+    let reader = SqlitePoolOptions::new()
+        .max_connections(options.max_readers.max(1))
+        .connect_with(connect.read_only(true))
+        .await?;
+    Ok((reader, writer))
+}

@@ -1,0 +1,476 @@
+//! The users aggregate: a `users` row, its `identifications` rows, and its `user_search` row,
+//! always written together in one transaction.
+
+use roster_model::users::{
+    Identification, IdentificationKind, LockState, LockoutView, Metadata, User, UserFilter,
+    UserOrder, Verification, VerificationStatus, VerificationStrategy,
+};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Row, SqliteConnection};
+
+use crate::error::classify;
+use crate::search::{push_filter, push_order};
+use crate::{Backend, Store, StoreError, StoreResult, Tx, TxInner};
+
+const USER_COLUMNS: &str = "id, external_id, username, first_name, last_name, locale, \
+    primary_email_address_id, primary_phone_number_id, primary_web3_wallet_id, \
+    public_metadata, private_metadata, unsafe_metadata, password_enabled, \
+    password_last_updated_at, requires_password_reset, totp_enabled, backup_code_enabled, \
+    mfa_enabled_at, mfa_disabled_at, banned, locked_at, lock_expires_at, failed_attempts, \
+    delete_self_enabled, create_organization_enabled, create_organizations_limit, \
+    bypass_client_trust, legal_accepted_at, last_sign_in_at, last_active_at, created_at, \
+    updated_at, version";
+
+const IDENTIFICATION_COLUMNS: &str = "id, user_id, kind, value, reserved, verification_strategy, \
+    verification_status, verification_attempts, verification_expire_at, created_at, updated_at";
+
+impl Store {
+    pub async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
+        match &self.backend {
+            Backend::Sqlite { reader, .. } => {
+                let mut connection = reader.acquire().await?;
+                load_user(&mut connection, id).await
+            }
+        }
+    }
+
+    pub async fn list_users(
+        &self,
+        filter: &UserFilter,
+        order: &UserOrder,
+    ) -> StoreResult<Vec<User>> {
+        match &self.backend {
+            Backend::Sqlite { reader, .. } => {
+                let mut connection = reader.acquire().await?;
+                let mut query =
+                    sqlx::QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users"));
+                push_filter(&mut query, filter);
+                push_order(&mut query, order);
+                let rows = query.build().fetch_all(&mut *connection).await?;
+                let users = rows
+                    .iter()
+                    .map(user_from_row)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                attach_identifications(&mut connection, users).await
+            }
+        }
+    }
+
+    pub async fn count_users(&self, filter: &UserFilter) -> StoreResult<i64> {
+        match &self.backend {
+            Backend::Sqlite { reader, .. } => {
+                let mut query = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM users");
+                push_filter(&mut query, filter);
+                let count: i64 = query.build().fetch_one(reader).await?.try_get(0)?;
+                Ok(count)
+            }
+        }
+    }
+
+    /// Whether any user other than `except_user` holds this identifier.
+    pub async fn identifier_taken(
+        &self,
+        kind: IdentificationKind,
+        normalized: &str,
+    ) -> StoreResult<bool> {
+        match &self.backend {
+            Backend::Sqlite { reader, .. } => {
+                let row = sqlx::query(
+                    "SELECT 1 FROM identifications WHERE kind = $1 AND value_normalized = $2",
+                )
+                .bind(kind.as_str())
+                .bind(normalized)
+                .fetch_optional(reader)
+                .await?;
+                Ok(row.is_some())
+            }
+        }
+    }
+}
+
+impl Tx {
+    pub(crate) fn connection(&mut self) -> &mut SqliteConnection {
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => tx,
+        }
+    }
+
+    /// Reads a user for modification. The transaction holds SQLite's single write lock, so no
+    /// other writer can change the row before this transaction ends.
+    pub async fn load_user(&mut self, id: &str) -> StoreResult<Option<User>> {
+        load_user(self.connection(), id).await
+    }
+
+    pub async fn identifier_owner(
+        &mut self,
+        kind: IdentificationKind,
+        normalized: &str,
+    ) -> StoreResult<Option<String>> {
+        let row = sqlx::query(
+            "SELECT user_id FROM identifications WHERE kind = $1 AND value_normalized = $2",
+        )
+        .bind(kind.as_str())
+        .bind(normalized)
+        .fetch_optional(self.connection())
+        .await?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    pub async fn user_with_external_id(
+        &mut self,
+        external_id: &str,
+    ) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT id FROM users WHERE external_id = $1")
+            .bind(external_id)
+            .fetch_optional(self.connection())
+            .await?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    pub async fn user_with_username(&mut self, normalized: &str) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT id FROM users WHERE username_normalized = $1")
+            .bind(normalized)
+            .fetch_optional(self.connection())
+            .await?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    pub async fn insert_user(&mut self, user: &User) -> StoreResult<()> {
+        let query = sqlx::query(
+            "INSERT INTO users (id, external_id, username, username_normalized, first_name, \
+             last_name, locale, primary_email_address_id, primary_phone_number_id, \
+             primary_web3_wallet_id, public_metadata, private_metadata, unsafe_metadata, \
+             password_enabled, password_last_updated_at, requires_password_reset, totp_enabled, \
+             backup_code_enabled, mfa_enabled_at, mfa_disabled_at, banned, locked_at, \
+             lock_expires_at, failed_attempts, delete_self_enabled, create_organization_enabled, \
+             create_organizations_limit, bypass_client_trust, legal_accepted_at, last_sign_in_at, \
+             last_active_at, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+             $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
+             $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)",
+        );
+        bind_user(query, user)
+            .execute(self.connection())
+            .await
+            .map_err(|error| classify(error, None))?;
+        for identification in &user.identifications {
+            self.insert_identification(identification).await?;
+        }
+        self.refresh_search(&user.id).await
+    }
+
+    /// Writes every column of the user row, provided nobody changed it since `user.version`
+    /// was read; the stored version becomes `user.version + 1`.
+    pub async fn update_user(&mut self, user: &User) -> StoreResult<()> {
+        let query = sqlx::query(
+            "UPDATE users SET id = $1, external_id = $2, username = $3, username_normalized = $4, \
+             first_name = $5, last_name = $6, locale = $7, primary_email_address_id = $8, \
+             primary_phone_number_id = $9, primary_web3_wallet_id = $10, public_metadata = $11, \
+             private_metadata = $12, unsafe_metadata = $13, password_enabled = $14, \
+             password_last_updated_at = $15, requires_password_reset = $16, totp_enabled = $17, \
+             backup_code_enabled = $18, mfa_enabled_at = $19, mfa_disabled_at = $20, \
+             banned = $21, locked_at = $22, lock_expires_at = $23, failed_attempts = $24, \
+             delete_self_enabled = $25, create_organization_enabled = $26, \
+             create_organizations_limit = $27, bypass_client_trust = $28, \
+             legal_accepted_at = $29, last_sign_in_at = $30, last_active_at = $31, \
+             created_at = $32, updated_at = $33, version = $34 + 1 \
+             WHERE id = $1 AND version = $34",
+        );
+        let result = bind_user(query, user)
+            .execute(self.connection())
+            .await
+            .map_err(|error| classify(error, None))?;
+        if result.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        self.refresh_search(&user.id).await
+    }
+
+    pub async fn delete_user(&mut self, id: &str) -> StoreResult<bool> {
+        sqlx::query("DELETE FROM user_search WHERE rowid = (SELECT pk FROM users WHERE id = $1)")
+            .bind(id)
+            .execute(self.connection())
+            .await?;
+        let result = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id)
+            .execute(self.connection())
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn insert_identification(
+        &mut self,
+        identification: &Identification,
+    ) -> StoreResult<()> {
+        let verification = identification.verification.as_ref();
+        sqlx::query(
+            "INSERT INTO identifications (id, user_id, kind, value, value_normalized, reserved, \
+             verification_strategy, verification_status, verification_attempts, \
+             verification_expire_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(&identification.id)
+        .bind(&identification.user_id)
+        .bind(identification.kind.as_str())
+        .bind(&identification.value)
+        .bind(identification.kind.normalize(&identification.value))
+        .bind(identification.reserved)
+        .bind(verification.map(|v| v.strategy.as_str()))
+        .bind(verification.map(|v| v.status.as_str()))
+        .bind(verification.and_then(|v| v.attempts))
+        .bind(verification.and_then(|v| v.expire_at))
+        .bind(identification.created_at)
+        .bind(identification.updated_at)
+        .execute(self.connection())
+        .await
+        .map_err(|error| classify(error, Some(identification.kind)))?;
+        Ok(())
+    }
+
+    /// Rebuilds the user's row in the substring-search index from its current data.
+    async fn refresh_search(&mut self, user_id: &str) -> StoreResult<()> {
+        let connection = self.connection();
+        sqlx::query("DELETE FROM user_search WHERE rowid = (SELECT pk FROM users WHERE id = $1)")
+            .bind(user_id)
+            .execute(&mut *connection)
+            .await?;
+        sqlx::query(
+            "INSERT INTO user_search (rowid, user_ids, emails, phones, usernames, web3_wallets, names) \
+             SELECT u.pk, u.id, \
+               (SELECT group_concat(value, char(10)) FROM identifications \
+                  WHERE user_id = u.id AND kind = 'email_address'), \
+               (SELECT group_concat(value, char(10)) FROM identifications \
+                  WHERE user_id = u.id AND kind = 'phone_number'), \
+               u.username, \
+               (SELECT group_concat(value, char(10)) FROM identifications \
+                  WHERE user_id = u.id AND kind = 'web3_wallet'), \
+               trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')) \
+             FROM users u WHERE u.id = $1",
+        )
+        .bind(user_id)
+        .execute(&mut *connection)
+        .await?;
+        Ok(())
+    }
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+fn bind_user<'q>(query: SqliteQuery<'q>, user: &'q User) -> SqliteQuery<'q> {
+    query
+        .bind(&user.id)
+        .bind(&user.external_id)
+        .bind(&user.username)
+        .bind(user.username.as_deref().map(str::to_lowercase))
+        .bind(&user.first_name)
+        .bind(&user.last_name)
+        .bind(&user.locale)
+        .bind(&user.primary_email_address_id)
+        .bind(&user.primary_phone_number_id)
+        .bind(&user.primary_web3_wallet_id)
+        .bind(metadata_text(&user.public_metadata))
+        .bind(metadata_text(&user.private_metadata))
+        .bind(metadata_text(&user.unsafe_metadata))
+        .bind(user.password_enabled)
+        .bind(user.password_last_updated_at)
+        .bind(user.requires_password_reset)
+        .bind(user.totp_enabled)
+        .bind(user.backup_code_enabled)
+        .bind(user.mfa_enabled_at)
+        .bind(user.mfa_disabled_at)
+        .bind(user.banned)
+        .bind(user.lock.locked_at)
+        .bind(user.lock.expires_at)
+        .bind(user.lock.failed_attempts)
+        .bind(user.delete_self_enabled)
+        .bind(user.create_organization_enabled)
+        .bind(user.create_organizations_limit)
+        .bind(user.bypass_client_trust)
+        .bind(user.legal_accepted_at)
+        .bind(user.last_sign_in_at)
+        .bind(user.last_active_at)
+        .bind(user.created_at)
+        .bind(user.updated_at)
+        .bind(user.version)
+}
+
+fn metadata_text(metadata: &Metadata) -> String {
+    serde_json::Value::Object(metadata.clone()).to_string()
+}
+
+async fn load_user(connection: &mut SqliteConnection, id: &str) -> StoreResult<Option<User>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *connection)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut user = user_from_row(&row)?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {IDENTIFICATION_COLUMNS} FROM identifications WHERE user_id = $1 \
+         ORDER BY created_at, id"
+    )))
+    .bind(id)
+    .fetch_all(&mut *connection)
+    .await?;
+    user.identifications = rows
+        .iter()
+        .map(identification_from_row)
+        .collect::<StoreResult<_>>()?;
+    Ok(Some(user))
+}
+
+/// Loads the identifications of a page of users with one query rather than one per user.
+async fn attach_identifications(
+    connection: &mut SqliteConnection,
+    mut users: Vec<User>,
+) -> StoreResult<Vec<User>> {
+    if users.is_empty() {
+        return Ok(users);
+    }
+    let mut query = sqlx::QueryBuilder::new(format!(
+        "SELECT {IDENTIFICATION_COLUMNS} FROM identifications WHERE user_id IN ("
+    ));
+    let mut ids = query.separated(", ");
+    for user in &users {
+        ids.push_bind(user.id.clone());
+    }
+    query.push(") ORDER BY created_at, id");
+    let rows = query.build().fetch_all(&mut *connection).await?;
+    for row in &rows {
+        let identification = identification_from_row(row)?;
+        if let Some(user) = users.iter_mut().find(|u| u.id == identification.user_id) {
+            user.identifications.push(identification);
+        }
+    }
+    Ok(users)
+}
+
+#[derive(FromRow)]
+struct UserRow {
+    id: String,
+    external_id: Option<String>,
+    username: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    locale: Option<String>,
+    primary_email_address_id: Option<String>,
+    primary_phone_number_id: Option<String>,
+    primary_web3_wallet_id: Option<String>,
+    public_metadata: String,
+    private_metadata: String,
+    unsafe_metadata: String,
+    password_enabled: bool,
+    password_last_updated_at: Option<i64>,
+    requires_password_reset: bool,
+    totp_enabled: bool,
+    backup_code_enabled: bool,
+    mfa_enabled_at: Option<i64>,
+    mfa_disabled_at: Option<i64>,
+    banned: bool,
+    locked_at: Option<i64>,
+    lock_expires_at: Option<i64>,
+    failed_attempts: i64,
+    delete_self_enabled: bool,
+    create_organization_enabled: bool,
+    create_organizations_limit: Option<i64>,
+    bypass_client_trust: bool,
+    legal_accepted_at: Option<i64>,
+    last_sign_in_at: Option<i64>,
+    last_active_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    version: i64,
+}
+
+fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
+    let row = UserRow::from_row(row)?;
+    Ok(User {
+        public_metadata: parse_metadata(&row.public_metadata)?,
+        private_metadata: parse_metadata(&row.private_metadata)?,
+        unsafe_metadata: parse_metadata(&row.unsafe_metadata)?,
+        id: row.id,
+        external_id: row.external_id,
+        username: row.username,
+        first_name: row.first_name,
+        last_name: row.last_name,
+        locale: row.locale,
+        primary_email_address_id: row.primary_email_address_id,
+        primary_phone_number_id: row.primary_phone_number_id,
+        primary_web3_wallet_id: row.primary_web3_wallet_id,
+        password_enabled: row.password_enabled,
+        password_last_updated_at: row.password_last_updated_at,
+        requires_password_reset: row.requires_password_reset,
+        totp_enabled: row.totp_enabled,
+        backup_code_enabled: row.backup_code_enabled,
+        mfa_enabled_at: row.mfa_enabled_at,
+        mfa_disabled_at: row.mfa_disabled_at,
+        banned: row.banned,
+        lock: LockState {
+            locked_at: row.locked_at,
+            expires_at: row.lock_expires_at,
+            failed_attempts: row.failed_attempts,
+        },
+        delete_self_enabled: row.delete_self_enabled,
+        create_organization_enabled: row.create_organization_enabled,
+        create_organizations_limit: row.create_organizations_limit,
+        bypass_client_trust: row.bypass_client_trust,
+        legal_accepted_at: row.legal_accepted_at,
+        last_sign_in_at: row.last_sign_in_at,
+        last_active_at: row.last_active_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        version: row.version,
+        identifications: Vec::new(),
+        lockout: LockoutView::default(),
+    })
+}
+
+fn parse_metadata(text: &str) -> StoreResult<Metadata> {
+    match serde_json::from_str(text) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(StoreError::Corrupt(
+            "metadata is not a JSON object".to_owned(),
+        )),
+    }
+}
+
+#[derive(FromRow)]
+struct IdentificationRow {
+    id: String,
+    user_id: String,
+    kind: String,
+    value: String,
+    reserved: bool,
+    verification_strategy: Option<String>,
+    verification_status: Option<String>,
+    verification_attempts: Option<i64>,
+    verification_expire_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn identification_from_row(row: &SqliteRow) -> StoreResult<Identification> {
+    let row = IdentificationRow::from_row(row)?;
+    let corrupt = |what: &str| StoreError::Corrupt(format!("unknown {what} in identification"));
+    let kind = IdentificationKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?;
+    let verification = match (row.verification_strategy, row.verification_status) {
+        (Some(strategy), Some(status)) => Some(Verification {
+            strategy: VerificationStrategy::parse(&strategy).ok_or_else(|| corrupt("strategy"))?,
+            status: VerificationStatus::parse(&status).ok_or_else(|| corrupt("status"))?,
+            attempts: row.verification_attempts,
+            expire_at: row.verification_expire_at,
+        }),
+        _ => None,
+    };
+    Ok(Identification {
+        id: row.id,
+        user_id: row.user_id,
+        kind,
+        value: row.value,
+        reserved: row.reserved,
+        verification,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}

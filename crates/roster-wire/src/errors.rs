@@ -1,0 +1,43 @@
+//! Clerk's error envelope: `{"errors":[{message,long_message,code,meta}],"clerk_trace_id"}`.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ErrorEnvelope {
+    pub errors: Vec<ErrorItem>,
+    pub clerk_trace_id: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ErrorItem {
+    /// A short fragment such as "is invalid".
+    pub message: String,
+    /// A whole sentence a person can act on.
+    pub long_message: String,
+    /// The stable code clients branch on.
+    pub code: &'static str,
+    /// Extra data, such as `param_name` for form errors; always an object.
+    pub meta: Map<String, Value>,
+}
+
+impl ErrorItem {
+    pub fn new(
+        code: &'static str,
+        message: impl Into<String>,
+        long_message: impl Into<String>,
+    ) -> Self {
+        ErrorItem {
+            message: message.into(),
+            long_message: long_message.into(),
+            code,
+            meta: Map::new(),
+        }
+    }
+
+    pub fn with_param(mut self, param: impl Into<String>) -> Self {
+        self.meta
+            .insert("param_name".to_owned(), Value::String(param.into()));
+        self
+    }
+}

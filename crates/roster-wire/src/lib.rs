@@ -1,0 +1,13 @@
+//! Clerk's JSON wire shapes, field for field.
+//!
+//! **Invariant:** these are the only types of Roster that are serialized onto the API. Model
+//! types stay free of wire concerns; conversions from the model live next to each wire type.
+//! Every key a strict SDK requires is always emitted (`null`, never absent; `[]` for empty
+//! lists), and every `object` discriminator is set.
+
+pub mod common;
+pub mod errors;
+mod nullable;
+pub mod users;
+
+pub use nullable::double_option;

@@ -1,0 +1,182 @@
+//! The query string of `GET /users` and `GET /users/count`. Array parameters are repeated
+//! keys (`email_address=a&email_address=b`); a scalar given twice counts at its first
+//! occurrence. Unknown keys are ignored, as they are by Clerk.
+
+use roster_model::users::{IncludeExclude, UserFilter};
+
+/// The parsed query: the filter, plus the paging parameters that only listings take.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UserListParams {
+    pub filter: UserFilter,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+    pub order_by: Option<String>,
+    pub starting_after: Option<String>,
+}
+
+/// A query parameter whose value does not have the expected type.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{param} must be {expected}")]
+pub struct QueryError {
+    pub param: String,
+    pub expected: &'static str,
+}
+
+impl UserListParams {
+    pub fn from_pairs<I>(pairs: I) -> Result<Self, QueryError>
+    where
+        I: IntoIterator<Item = (String, String)>,
+    {
+        let mut params = UserListParams::default();
+        let mut provider: Option<String> = None;
+        let mut provider_user_ids = Vec::new();
+        let mut external_ids = Vec::new();
+        let mut user_ids = Vec::new();
+        let mut organization_ids = Vec::new();
+        let filter = &mut params.filter;
+        for (key, value) in pairs {
+            // Some clients spell array keys with brackets (`email_address[]=`).
+            let key = key.strip_suffix("[]").unwrap_or(&key);
+            match key {
+                "email_address" => filter.email_addresses.push(value),
+                "phone_number" => filter.phone_numbers.push(value),
+                "web3_wallet" => filter.web3_wallets.push(value),
+                "username" => filter.usernames.push(value),
+                "external_id" => external_ids.push(value),
+                "user_id" => user_ids.push(value),
+                "organization_id" => organization_ids.push(value),
+                "provider_user_id" => provider_user_ids.push(value),
+                "provider" => first(&mut provider, value),
+                "query" => first(&mut filter.query, value),
+                "email_address_query" => first(&mut filter.email_address_query, value),
+                "phone_number_query" => first(&mut filter.phone_number_query, value),
+                "username_query" => first(&mut filter.username_query, value),
+                "name_query" => first(&mut filter.name_query, value),
+                "banned" => first_parsed(&mut filter.banned, key, &value, parse_bool)?,
+                "created_at_before" => {
+                    first_parsed(&mut filter.created_at_before, key, &value, parse_millis)?
+                }
+                "created_at_after" => {
+                    first_parsed(&mut filter.created_at_after, key, &value, parse_millis)?
+                }
+                "last_active_at_before" => {
+                    first_parsed(&mut filter.last_active_at_before, key, &value, parse_millis)?
+                }
+                // `last_active_at_since` is the deprecated name of `last_active_at_after`.
+                "last_active_at_after" | "last_active_at_since" => {
+                    first_parsed(&mut filter.last_active_at_after, key, &value, parse_millis)?;
+                }
+                "last_sign_in_at_before" => first_parsed(
+                    &mut filter.last_sign_in_at_before,
+                    key,
+                    &value,
+                    parse_millis,
+                )?,
+                "last_sign_in_at_after" => {
+                    first_parsed(&mut filter.last_sign_in_at_after, key, &value, parse_millis)?
+                }
+                "limit" => first_parsed(&mut params.limit, key, &value, parse_integer)?,
+                "offset" => first_parsed(&mut params.offset, key, &value, parse_integer)?,
+                "order_by" => first(&mut params.order_by, value),
+                "starting_after" => first(&mut params.starting_after, value),
+                _ => {}
+            }
+        }
+        filter.external_ids = IncludeExclude::from_values(external_ids);
+        filter.user_ids = IncludeExclude::from_values(user_ids);
+        filter.organization_ids = IncludeExclude::from_values(organization_ids);
+        filter.provider = match (provider, provider_user_ids.is_empty()) {
+            (Some(provider), _) => Some((provider, provider_user_ids)),
+            (None, false) => {
+                return Err(QueryError {
+                    param: "provider".to_owned(),
+                    expected: "given together with provider_user_id",
+                });
+            }
+            (None, true) => None,
+        };
+        Ok(params)
+    }
+}
+
+fn first(slot: &mut Option<String>, value: String) {
+    if slot.is_none() {
+        *slot = Some(value);
+    }
+}
+
+/// Parses a scalar at its first occurrence; later occurrences are ignored unread.
+fn first_parsed<T>(
+    slot: &mut Option<T>,
+    key: &str,
+    value: &str,
+    parse: fn(&str) -> Result<T, &'static str>,
+) -> Result<(), QueryError> {
+    if slot.is_none() {
+        let parsed = parse(value).map_err(|expected| QueryError {
+            param: key.to_owned(),
+            expected,
+        })?;
+        *slot = Some(parsed);
+    }
+    Ok(())
+}
+
+fn parse_bool(value: &str) -> Result<bool, &'static str> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("true or false"),
+    }
+}
+
+fn parse_integer(value: &str) -> Result<i64, &'static str> {
+    value.parse().map_err(|_| "an integer")
+}
+
+/// Date filters are Unix milliseconds.
+fn parse_millis(value: &str) -> Result<i64, &'static str> {
+    value
+        .parse()
+        .map_err(|_| "a Unix timestamp in milliseconds")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(query: &[(&str, &str)]) -> Result<UserListParams, QueryError> {
+        UserListParams::from_pairs(
+            query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        )
+    }
+
+    #[test]
+    fn repeated_keys_are_arrays_and_scalars_take_the_first() {
+        let params = parse(&[
+            ("email_address", "a@x.com"),
+            ("email_address[]", "b@x.com"),
+            ("order_by", "-username"),
+            ("order_by", "created_at"),
+            ("user_id", "-user_1"),
+            ("user_id", "+user_2"),
+        ])
+        .expect("parse");
+        assert_eq!(params.filter.email_addresses, ["a@x.com", "b@x.com"]);
+        assert_eq!(params.order_by.as_deref(), Some("-username"));
+        assert_eq!(params.filter.user_ids.exclude, ["user_1"]);
+        assert_eq!(params.filter.user_ids.include, ["user_2"]);
+    }
+
+    #[test]
+    fn typed_values_are_checked() {
+        assert_eq!(parse(&[("limit", "ten")]).unwrap_err().param, "limit");
+        assert_eq!(
+            parse(&[("banned", "yes")]).unwrap_err().expected,
+            "true or false"
+        );
+        assert!(parse(&[("provider_user_id", "1")]).is_err());
+    }
+}

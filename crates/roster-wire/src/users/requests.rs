@@ -1,0 +1,139 @@
+//! Request bodies of the `/users` family. Unknown keys are found by the HTTP layer, which
+//! deserializes through `serde_ignored`; these types only say what is known.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::nullable::double_option;
+
+/// `POST /users`. For creation `null` and absent mean the same, so plain `Option`s suffice.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct CreateUserRequest {
+    pub external_id: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub locale: Option<String>,
+    pub email_address: Option<Vec<String>>,
+    pub email_address_identification_status: Option<Vec<IdentificationStatus>>,
+    pub phone_number: Option<Vec<String>>,
+    pub phone_number_identification_status: Option<Vec<IdentificationStatus>>,
+    pub web3_wallet: Option<Vec<String>>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub password_digest: Option<String>,
+    pub password_hasher: Option<String>,
+    pub skip_password_checks: Option<bool>,
+    pub skip_password_requirement: Option<bool>,
+    pub totp_secret: Option<String>,
+    pub backup_codes: Option<Vec<String>>,
+    #[serde(deserialize_with = "double_option")]
+    pub public_metadata: Option<Option<Value>>,
+    #[serde(deserialize_with = "double_option")]
+    pub private_metadata: Option<Option<Value>>,
+    #[serde(deserialize_with = "double_option")]
+    pub unsafe_metadata: Option<Option<Value>>,
+    pub delete_self_enabled: Option<bool>,
+    pub legal_accepted_at: Option<String>,
+    pub skip_legal_checks: Option<bool>,
+    pub skip_user_requirement: Option<bool>,
+    pub create_organization_enabled: Option<bool>,
+    pub create_organizations_limit: Option<i64>,
+    pub created_at: Option<String>,
+    pub bypass_client_trust: Option<bool>,
+    pub banned: Option<bool>,
+    pub locked: Option<bool>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum IdentificationStatus {
+    Verified,
+    Reserved,
+}
+
+/// `PATCH /users/{id}`: nullable fields keep "absent" (`None`) apart from `null`
+/// (`Some(None)`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct UpdateUserRequest {
+    #[serde(deserialize_with = "double_option")]
+    pub external_id: Option<Option<String>>,
+    #[serde(deserialize_with = "double_option")]
+    pub first_name: Option<Option<String>>,
+    #[serde(deserialize_with = "double_option")]
+    pub last_name: Option<Option<String>>,
+    #[serde(deserialize_with = "double_option")]
+    pub locale: Option<Option<String>>,
+    pub primary_email_address_id: Option<String>,
+    pub notify_primary_email_address_changed: Option<bool>,
+    pub primary_phone_number_id: Option<String>,
+    pub primary_web3_wallet_id: Option<String>,
+    #[serde(deserialize_with = "double_option")]
+    pub username: Option<Option<String>>,
+    pub profile_image_id: Option<String>,
+    pub password: Option<String>,
+    pub password_digest: Option<String>,
+    pub password_hasher: Option<String>,
+    pub skip_password_checks: Option<bool>,
+    pub sign_out_of_other_sessions: Option<bool>,
+    pub totp_secret: Option<String>,
+    pub backup_codes: Option<Vec<String>>,
+    #[serde(deserialize_with = "double_option")]
+    pub public_metadata: Option<Option<Value>>,
+    #[serde(deserialize_with = "double_option")]
+    pub private_metadata: Option<Option<Value>>,
+    #[serde(deserialize_with = "double_option")]
+    pub unsafe_metadata: Option<Option<Value>>,
+    pub delete_self_enabled: Option<bool>,
+    pub create_organization_enabled: Option<bool>,
+    #[serde(deserialize_with = "double_option")]
+    pub legal_accepted_at: Option<Option<String>>,
+    pub skip_legal_checks: Option<bool>,
+    #[serde(deserialize_with = "double_option")]
+    pub create_organizations_limit: Option<Option<i64>>,
+    pub created_at: Option<String>,
+    pub bypass_client_trust: Option<bool>,
+}
+
+impl UpdateUserRequest {
+    /// Whether the body carries any metadata tier, which API version 2026-05-12 no longer
+    /// accepts on this endpoint.
+    pub fn metadata_params(&self) -> Vec<&'static str> {
+        [
+            ("public_metadata", self.public_metadata.is_some()),
+            ("private_metadata", self.private_metadata.is_some()),
+            ("unsafe_metadata", self.unsafe_metadata.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, present)| *present)
+        .map(|(param, _)| param)
+        .collect()
+    }
+}
+
+/// `PATCH` and `PUT /users/{id}/metadata`. A tier sent as `null` is kept apart from an absent
+/// one: it empties the tier.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct MetadataRequest {
+    #[serde(deserialize_with = "double_option")]
+    pub public_metadata: Option<Option<Value>>,
+    #[serde(deserialize_with = "double_option")]
+    pub private_metadata: Option<Option<Value>>,
+    #[serde(deserialize_with = "double_option")]
+    pub unsafe_metadata: Option<Option<Value>>,
+}
+
+/// `POST /users/ban` and `POST /users/unban`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct BulkUsersRequest {
+    pub user_ids: Option<Vec<String>>,
+}
+
+/// Turns a double option over a JSON value into the single option the metadata rules take:
+/// `null` is kept as `Value::Null`.
+pub fn metadata_value(field: Option<Option<Value>>) -> Option<Value> {
+    field.map(|value| value.unwrap_or(Value::Null))
+}

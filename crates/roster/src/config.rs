@@ -1,0 +1,123 @@
+//! Settings: compiled-in defaults, then an optional TOML file, then `ROSTER_*` environment
+//! variables, then command-line flags, each overriding the one before.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use roster_domain::InstanceSettings;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the HTTP server listens.
+    pub addr: SocketAddr,
+    /// Folder for the SQLite database and key material.
+    pub data_dir: PathBuf,
+    /// Database URL; by default an SQLite file in the data folder.
+    pub database_url: Option<String>,
+    /// A secret key accepted as `Authorization: Bearer …` in addition to stored keys.
+    pub secret_key: Option<String>,
+    /// The base URL clients reach this server at (for links such as avatar URLs).
+    pub public_url: Option<String>,
+    /// `full` flushes every commit to disk; `normal` survives a crash of Roster but not of
+    /// the machine, and is faster.
+    pub durability: Durability,
+    /// Reader connections to the embedded database.
+    pub max_readers: u32,
+    /// What the instance enables and requires of users, and its lockout policy.
+    pub instance: InstanceSettings,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl From<Durability> for roster_store::Durability {
+    fn from(value: Durability) -> Self {
+        match value {
+            Durability::Full => roster_store::Durability::Full,
+            Durability::Normal => roster_store::Durability::Normal,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("roster-data"),
+            database_url: None,
+            secret_key: None,
+            public_url: None,
+            durability: Durability::Full,
+            max_readers: 4,
+            instance: InstanceSettings::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the file (when given) and the environment over the defaults.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(DefaultsLayer::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                anyhow::bail!("the config file {} does not exist", file.display());
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        // `ROSTER_INSTANCE__LOCKOUT__MAX_ATTEMPTS=5` sets instance.lockout.max_attempts.
+        figment = figment.merge(
+            Env::prefixed("ROSTER_")
+                .split("__")
+                .ignore(&["config", "log"]),
+        );
+        Ok(figment.extract()?)
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("roster.db").display()))
+    }
+
+    /// The database URL without any password it may carry.
+    pub fn database_url_for_display(&self) -> String {
+        let url = self.database_url();
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                format!("{}://…{}", &url[..scheme_end], &url[at..])
+            }
+            _ => url,
+        }
+    }
+}
+
+/// The defaults layer: every top-level setting except the instance settings, which serde
+/// fills from `InstanceSettings::default()` when neither file nor environment sets them.
+#[derive(Serialize)]
+struct DefaultsLayer {
+    addr: SocketAddr,
+    data_dir: PathBuf,
+    durability: Durability,
+    max_readers: u32,
+}
+
+impl Default for DefaultsLayer {
+    fn default() -> Self {
+        let config = Config::default();
+        DefaultsLayer {
+            addr: config.addr,
+            data_dir: config.data_dir,
+            durability: config.durability,
+            max_readers: config.max_readers,
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The Roster server as a library: configuration and the application that binds a listener,
+//! opens the store and serves the API. The binary and the integration tests both start it
+//! through `Application`, so tests exercise exactly what `roster serve` runs.
+
+pub mod config;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use roster_domain::Services;
+use roster_http::AppState;
+use roster_store::{Store, StoreOptions};
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// Opens the store described by `config`, creating the data folder when needed.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    restrict_permissions(&config.data_dir);
+    let options = StoreOptions {
+        url: config.database_url(),
+        durability: config.durability.into(),
+        max_readers: config.max_readers,
+    };
+    Store::open(&options)
+        .await
+        .with_context(|| format!("opening the database {}", config.database_url_for_display()))
+}
+
+/// The data folder holds secrets (key material, the database): only its owner may read it.
+fn restrict_permissions(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(error) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)) {
+            tracing::warn!(%error, "could not restrict the data folder to its owner");
+        }
+    }
+}
+
+/// A bound, ready-to-serve Roster.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    store: Store,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = open_store(&config).await?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("binding {}", config.addr))?;
+        let local = listener.local_addr()?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let services = Services::new(
+            store.clone(),
+            config.instance.clone(),
+            config.secret_key.as_deref(),
+        );
+        if !services.api_keys.any_configured().await? {
+            tracing::warn!(
+                "no secret key is configured: create one with `roster keys create` or set ROSTER_SECRET_KEY"
+            );
+        }
+        let router = roster_http::router(AppState {
+            services,
+            public_url,
+        });
+        Ok(Application {
+            listener,
+            router,
+            store,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and closes the store.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.local_addr(), "serving");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.store.close().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,209 @@
+//! The `roster` command: `serve` runs the server; `keys` manages secret keys; `migrate`
+//! applies database migrations without serving.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use roster::config::{Config, Durability};
+use roster_domain::{ApiKeys, KeyEnvironment};
+
+/// A self-hostable user-management server speaking Clerk's Backend API.
+///
+/// Settings come from, in rising precedence: built-in defaults, the TOML file given by
+/// --config, ROSTER_* environment variables (nested instance settings with double
+/// underscores, e.g. ROSTER_INSTANCE__LOCKOUT__MAX_ATTEMPTS=5), and the flags below.
+#[derive(Parser)]
+#[command(name = "roster", version, about, long_about)]
+struct Cli {
+    #[command(flatten)]
+    settings: SettingsArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct SettingsArgs {
+    /// TOML file with any of the settings (addr, data_dir, database_url, secret_key,
+    /// public_url, durability, max_readers, [instance] …).
+    #[arg(long, global = true, env = "ROSTER_CONFIG")]
+    config: Option<PathBuf>,
+    /// Folder holding the SQLite database and key material [default: ./roster-data].
+    #[arg(long, global = true, env = "ROSTER_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL [default: an SQLite file in the data folder].
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+    /// Log filter, e.g. `info` or `roster=debug` [default: info].
+    #[arg(long, global = true, env = "ROSTER_LOG")]
+    log: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Manage secret API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Apply pending database migrations and exit.
+    Migrate,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Listen address [default: 127.0.0.1:8080].
+    #[arg(long, env = "ROSTER_ADDR")]
+    addr: Option<SocketAddr>,
+    /// A secret key accepted as `Authorization: Bearer …` besides the stored ones.
+    #[arg(long, env = "ROSTER_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// Base URL clients reach this server at [default: http://<addr>].
+    #[arg(long, env = "ROSTER_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// `full` flushes every commit to disk; `normal` is faster and survives a crash of
+    /// Roster, not of the machine [default: full].
+    #[arg(long, env = "ROSTER_DURABILITY")]
+    durability: Option<Durability>,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Mint a secret key, store only its hash, and print it once.
+    Create {
+        /// Mint an `sk_live_` key instead of `sk_test_`.
+        #[arg(long)]
+        live: bool,
+        /// A note to tell keys apart in `keys list`.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List keys (never their secrets).
+    List,
+    /// Revoke a key by its id (`ak_…`).
+    Revoke { id: String },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let filter = cli
+        .settings
+        .log
+        .clone()
+        .unwrap_or_else(|| "info".to_owned());
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(filter).context("parsing the log filter")?,
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let mut config = Config::load(cli.settings.config.as_deref())?;
+    if let Some(data_dir) = cli.settings.data_dir {
+        config.data_dir = data_dir;
+    }
+    if let Some(url) = cli.settings.database_url {
+        config.database_url = Some(url);
+    }
+    match cli.command {
+        Command::Serve(args) => serve(config, args).await,
+        Command::Keys(command) => keys(config, command).await,
+        Command::Migrate => {
+            roster::open_store(&config).await?.close().await;
+            println!(
+                "migrations applied to {}",
+                config.database_url_for_display()
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(mut config: Config, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(addr) = args.addr {
+        config.addr = addr;
+    }
+    if args.secret_key.is_some() {
+        config.secret_key = args.secret_key;
+    }
+    if args.public_url.is_some() {
+        config.public_url = args.public_url;
+    }
+    if let Some(durability) = args.durability {
+        config.durability = durability;
+    }
+    let application = roster::Application::build(config).await?;
+    application.run_until(shutdown_signal()).await
+}
+
+async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
+    let store = roster::open_store(&config).await?;
+    let keys = ApiKeys::new(store.clone(), None);
+    match command {
+        KeysCommand::Create { live, label } => {
+            let environment = if live {
+                KeyEnvironment::Live
+            } else {
+                KeyEnvironment::Test
+            };
+            let key = keys.create(environment, label).await?;
+            eprintln!(
+                "created {} — the secret below is shown only this once:",
+                key.record.id
+            );
+            println!("{}", key.secret);
+        }
+        KeysCommand::List => {
+            for key in keys.list().await? {
+                let state = if key.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}…\t{}\t{}\t{}",
+                    key.id,
+                    key.prefix,
+                    key.environment,
+                    state,
+                    key.label.unwrap_or_default()
+                );
+            }
+        }
+        KeysCommand::Revoke { id } => {
+            keys.revoke(&id).await?;
+            println!("revoked {id}");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
