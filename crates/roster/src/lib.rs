@@ -67,8 +67,19 @@ impl Application {
             config.secret_key.as_deref(),
         );
         if !services.api_keys.any_configured().await? {
+            // A fresh data folder would otherwise serve nothing: mint a key and show it once,
+            // so that `roster serve` alone yields a usable server.
+            let key = services
+                .api_keys
+                .create(
+                    roster_domain::KeyEnvironment::Test,
+                    Some("first start".to_owned()),
+                )
+                .await?;
             tracing::warn!(
-                "no secret key is configured: create one with `roster keys create` or set ROSTER_SECRET_KEY"
+                key_id = %key.record.id,
+                "no secret key was configured, so one was created; it is shown only this once: {}",
+                key.secret
             );
         }
         let router = roster_http::router(AppState {

@@ -37,6 +37,7 @@ impl UserListParams {
         for (key, value) in pairs {
             // Some clients spell array keys with brackets (`email_address[]=`).
             let key = key.strip_suffix("[]").unwrap_or(&key);
+            let value = restore_plus(key, value);
             match key {
                 "email_address" => filter.email_addresses.push(value),
                 "phone_number" => filter.phone_numbers.push(value),
@@ -96,6 +97,19 @@ impl UserListParams {
             (None, true) => None,
         };
         Ok(params)
+    }
+}
+
+/// In a form-encoded query an unescaped `+` arrives as a space. Where a `+` prefix is
+/// meaningful (ordering direction, include lists) a leading space can only be that `+`.
+fn restore_plus(key: &str, value: String) -> String {
+    let prefixed = matches!(
+        key,
+        "order_by" | "external_id" | "user_id" | "organization_id"
+    );
+    match value.strip_prefix(' ') {
+        Some(rest) if prefixed => format!("+{rest}"),
+        _ => value,
     }
 }
 
@@ -162,12 +176,14 @@ mod tests {
             ("order_by", "created_at"),
             ("user_id", "-user_1"),
             ("user_id", "+user_2"),
+            ("external_id", " ext_1"),
         ])
         .expect("parse");
         assert_eq!(params.filter.email_addresses, ["a@x.com", "b@x.com"]);
         assert_eq!(params.order_by.as_deref(), Some("-username"));
         assert_eq!(params.filter.user_ids.exclude, ["user_1"]);
         assert_eq!(params.filter.user_ids.include, ["user_2"]);
+        assert_eq!(params.filter.external_ids.include, ["ext_1"]);
     }
 
     #[test]

@@ -1,0 +1,188 @@
+//! Starting a server and talking to it.
+
+use reqwest::{Method, StatusCode};
+use roster::Config;
+use roster_domain::InstanceSettings;
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub base: String,
+    pub key: String,
+    pub client: reqwest::Client,
+    _data_dir: tempfile::TempDir,
+}
+
+/// A response: its status, its exact content type, and its JSON body (`Value::Null` when the
+/// body is not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The first error's code, or a panic that shows the body.
+    pub fn code(&self) -> &str {
+        self.body["errors"][0]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code in {}", self.body))
+    }
+
+    pub fn param(&self) -> &str {
+        self.body["errors"][0]["meta"]["param_name"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no param_name in {}", self.body))
+    }
+
+    /// Asserts a Clerk error envelope with this status and code.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(self.code(), code, "body: {}", self.body);
+        let error = &self.body["errors"][0];
+        assert!(error["message"].is_string() && error["long_message"].is_string());
+        assert!(self.body["clerk_trace_id"].is_string());
+        assert_eq!(self.content_type, "application/json");
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Value {
+        assert_eq!(self.status, StatusCode::OK, "body: {}", self.body);
+        assert_eq!(self.content_type, "application/json");
+        self.body
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(InstanceSettings::default()).await
+}
+
+pub async fn spawn_app_with(instance: InstanceSettings) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temporary data folder");
+    let key = format!("sk_test_{}", uuid_like());
+    let config = Config {
+        addr: "127.0.0.1:0".parse().expect("address"),
+        data_dir: data_dir.path().to_path_buf(),
+        secret_key: Some(key.clone()),
+        instance,
+        ..Config::default()
+    };
+    let application = roster::Application::build(config)
+        .await
+        .expect("server starts");
+    let base = format!("http://{}", application.local_addr());
+    tokio::spawn(application.run_until(std::future::pending()));
+    TestApp {
+        base,
+        key,
+        client: reqwest::Client::new(),
+        _data_dir: data_dir,
+    }
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
+    format!("{nanos:x}")
+}
+
+impl TestApp {
+    pub async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}/v1{path}", self.base))
+            .bearer_auth(&self.key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        reply(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.request(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.request(Method::DELETE, path, None).await
+    }
+
+    /// Sends a body as raw bytes with the given headers.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}/v1{path}", self.base))
+            .bearer_auth(&self.key)
+            .body(body.to_owned());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.send().await.expect("request sent")).await
+    }
+
+    pub async fn create_user(&self, body: Value) -> Value {
+        self.post("/users", body).await.ok()
+    }
+
+    /// The stored user, for checking that a refused request changed nothing.
+    pub async fn user(&self, id: &str) -> Value {
+        self.get(&format!("/users/{id}")).await.ok()
+    }
+
+    pub async fn count(&self, query: &str) -> i64 {
+        let body = self.get(&format!("/users/count?{query}")).await.ok();
+        body["total_count"].as_i64().expect("total_count")
+    }
+
+    /// A user with one email, one phone, one wallet and a username.
+    pub async fn sample_user(&self, tag: &str) -> Value {
+        self.create_user(json!({
+            "email_address": [format!("{tag}@example.com"), format!("{tag}.second@example.com")],
+            "phone_number": [format!("+1555{:07}", tag.len() * 7919 % 10_000_000)],
+            "username": format!("user_{tag}"),
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "external_id": format!("ext-{tag}"),
+            "public_metadata": {"role": "admin", "nested": {"a": 1, "b": 2}},
+            "private_metadata": {"secret": true},
+        }))
+        .await
+    }
+}
+
+async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = response.bytes().await.expect("body");
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply {
+        status,
+        content_type,
+        body,
+    }
+}

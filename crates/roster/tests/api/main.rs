@@ -1,0 +1,10 @@
+//! End-to-end tests: each starts a real Roster on a free loopback port with its own data
+//! folder and speaks HTTP to it. One test binary, so the server code is compiled once.
+
+mod auth;
+mod helpers;
+mod users_create;
+mod users_list;
+mod users_metadata;
+mod users_moderation;
+mod users_update;

@@ -1,0 +1,261 @@
+//! `PATCH /users/{id}` and `DELETE /users/{id}`.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+async fn assert_refused_unchanged(app: &TestApp, id: &str, body: Value, status: u16, code: &str) {
+    let before = app.user(id).await;
+    let reply = app.patch(&format!("/users/{id}"), body.clone()).await;
+    reply.assert_error(status, code);
+    assert_eq!(
+        app.user(id).await,
+        before,
+        "a refused update changed the user: {body}"
+    );
+}
+
+#[tokio::test]
+async fn every_update_field_is_applied() {
+    let app = spawn_app().await;
+    let user = app.sample_user("upd").await;
+    let id = user["id"].as_str().expect("id");
+    let second_email = user["email_addresses"][1]["id"].clone();
+    let updated = app
+        .patch(
+            &format!("/users/{id}"),
+            json!({
+                "first_name": "Augusta",
+                "last_name": null,
+                "username": "augusta",
+                "external_id": "ext-new",
+                "locale": "fr-FR",
+                "primary_email_address_id": second_email,
+                "delete_self_enabled": false,
+                "create_organization_enabled": false,
+                "create_organizations_limit": 0,
+                "legal_accepted_at": "2021-05-06T07:08:09Z",
+                "created_at": "2010-01-01T00:00:00Z",
+                "bypass_client_trust": true,
+                "notify_primary_email_address_changed": false,
+            }),
+        )
+        .await
+        .ok();
+    assert_eq!(updated["first_name"], "Augusta");
+    assert!(updated["last_name"].is_null());
+    assert_eq!(updated["username"], "augusta");
+    assert_eq!(updated["external_id"], "ext-new");
+    assert_eq!(updated["locale"], "fr-FR");
+    assert_eq!(updated["primary_email_address_id"], second_email);
+    assert_eq!(updated["delete_self_enabled"], false);
+    assert_eq!(updated["create_organization_enabled"], false);
+    assert_eq!(updated["create_organizations_limit"], 0);
+    assert_eq!(updated["legal_accepted_at"], 1_620_284_889_000_i64);
+    assert_eq!(updated["created_at"], 1_262_304_000_000_i64);
+    assert_eq!(updated["bypass_client_trust"], true);
+    assert!(updated["updated_at"].as_i64() >= user["updated_at"].as_i64());
+    // Untouched fields stay as they were.
+    assert_eq!(updated["public_metadata"], user["public_metadata"]);
+    assert_eq!(updated["phone_numbers"], user["phone_numbers"]);
+    assert_eq!(app.user(id).await, updated);
+    // The new username is searchable and the old one is free again.
+    assert_eq!(app.count("username=augusta").await, 1);
+    app.create_user(json!({"username": "user_upd"})).await;
+}
+
+#[tokio::test]
+async fn username_is_removed_by_null_or_empty_string() {
+    let app = spawn_app().await;
+    for removal in [Value::Null, json!("")] {
+        let user = app
+            .create_user(json!({"username": format!("named_{}", removal.is_null())}))
+            .await;
+        let id = user["id"].as_str().expect("id");
+        let updated = app
+            .patch(&format!("/users/{id}"), json!({"username": removal}))
+            .await
+            .ok();
+        assert!(updated["username"].is_null());
+        assert!(app.user(id).await["username"].is_null());
+    }
+}
+
+#[tokio::test]
+async fn an_empty_patch_changes_nothing_but_succeeds() {
+    let app = spawn_app().await;
+    let user = app.sample_user("empty").await;
+    let id = user["id"].as_str().expect("id");
+    let reply = app
+        .raw(
+            Method::PATCH,
+            &format!("/users/{id}"),
+            &[("content-type", "application/json")],
+            "",
+        )
+        .await
+        .ok();
+    assert_eq!(reply["first_name"], user["first_name"]);
+}
+
+#[tokio::test]
+async fn refused_updates_leave_the_user_exactly_as_it_was() {
+    let app = spawn_app().await;
+    let other = app.sample_user("other").await;
+    let user = app.sample_user("target").await;
+    let id = user["id"].as_str().expect("id");
+    let reserved = app
+        .create_user(json!({"email_address": ["r@example.com"], "email_address_identification_status": ["reserved"]}))
+        .await;
+    let cases = [
+        (
+            json!({"username": "USER_OTHER", "first_name": "Changed"}),
+            "form_identifier_exists",
+        ),
+        (
+            json!({"external_id": "ext-other", "first_name": "Changed"}),
+            "form_identifier_exists",
+        ),
+        (
+            json!({"username": "ab", "first_name": "Changed"}),
+            "form_username_invalid_length",
+        ),
+        (
+            json!({"primary_email_address_id": other["email_addresses"][0]["id"], "first_name": "Changed"}),
+            "form_resource_not_found",
+        ),
+        (
+            json!({"primary_email_address_id": user["phone_numbers"][0]["id"]}),
+            "form_resource_not_found",
+        ),
+        (
+            json!({"primary_email_address_id": "idn_unknown"}),
+            "form_resource_not_found",
+        ),
+        (
+            json!({"locale": "??", "first_name": "Changed"}),
+            "form_param_format_invalid",
+        ),
+        (
+            json!({"created_at": "not a time", "first_name": "Changed"}),
+            "form_param_invalid_time",
+        ),
+        (
+            json!({"public_metadata": 7, "first_name": "Changed"}),
+            "form_param_value_invalid",
+        ),
+        (json!({"first_name": ["a"]}), "form_param_value_invalid"),
+        (
+            json!({"favourite_colour": "blue", "first_name": "Changed"}),
+            "form_param_unknown",
+        ),
+        (
+            json!({"password": "correct horse battery staple"}),
+            "form_param_unknown",
+        ),
+        (
+            json!({"notify_primary_email_address_changed": true}),
+            "form_param_unknown",
+        ),
+        (
+            json!({"create_organizations_limit": -5}),
+            "form_param_value_invalid",
+        ),
+    ];
+    for (body, code) in cases {
+        assert_refused_unchanged(&app, id, body, 422, code).await;
+    }
+    let reserved_id = reserved["id"].as_str().expect("id");
+    let reserved_email = reserved["email_addresses"][0]["id"].clone();
+    assert_refused_unchanged(
+        &app,
+        reserved_id,
+        json!({"primary_email_address_id": reserved_email}),
+        422,
+        "form_verification_needed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_users_are_404_on_every_route() {
+    let app = spawn_app().await;
+    let missing = "/users/user_2g7np7Hrk0SN6kj5EDMLDaKNL0S";
+    app.get(missing)
+        .await
+        .assert_error(404, "resource_not_found");
+    app.patch(missing, json!({"first_name": "x"}))
+        .await
+        .assert_error(404, "resource_not_found");
+    app.delete(missing)
+        .await
+        .assert_error(404, "resource_not_found");
+    for action in ["ban", "unban", "lock", "unlock"] {
+        app.post(&format!("{missing}/{action}"), json!({}))
+            .await
+            .assert_error(404, "resource_not_found");
+    }
+    app.patch(&format!("{missing}/metadata"), json!({}))
+        .await
+        .assert_error(404, "resource_not_found");
+    app.put(&format!("{missing}/metadata"), json!({}))
+        .await
+        .assert_error(404, "resource_not_found");
+}
+
+#[tokio::test]
+async fn metadata_on_patch_replaces_before_2026_and_is_refused_after() {
+    let app = spawn_app().await;
+    let user = app.sample_user("ver").await;
+    let id = user["id"].as_str().expect("id");
+    let body = r#"{"public_metadata":{"only":"this"}}"#;
+    for header in [None, Some("2025-11-10")] {
+        let headers: Vec<(&str, &str)> = header
+            .map(|v| {
+                vec![
+                    ("content-type", "application/json"),
+                    ("Clerk-API-Version", v),
+                ]
+            })
+            .unwrap_or_else(|| vec![("content-type", "application/json")]);
+        let updated = app
+            .raw(Method::PATCH, &format!("/users/{id}"), &headers, body)
+            .await
+            .ok();
+        assert_eq!(updated["public_metadata"], json!({"only": "this"}));
+        assert_eq!(updated["private_metadata"], user["private_metadata"]);
+    }
+    let before = app.user(id).await;
+    let reply = app
+        .raw(
+            Method::PATCH,
+            &format!("/users/{id}"),
+            &[
+                ("content-type", "application/json"),
+                ("Clerk-API-Version", "2026-05-12"),
+            ],
+            r#"{"public_metadata":{"x":1},"first_name":"New"}"#,
+        )
+        .await;
+    reply.assert_error(422, "form_param_unknown");
+    assert_eq!(reply.param(), "public_metadata");
+    assert_eq!(app.user(id).await, before);
+}
+
+#[tokio::test]
+async fn delete_removes_the_user_and_frees_its_identifiers() {
+    let app = spawn_app().await;
+    let user = app.sample_user("gone").await;
+    let id = user["id"].as_str().expect("id");
+    let deleted = app.delete(&format!("/users/{id}")).await.ok();
+    assert_eq!(
+        deleted,
+        json!({"object": "user", "id": id, "deleted": true})
+    );
+    app.get(&format!("/users/{id}"))
+        .await
+        .assert_error(404, "resource_not_found");
+    assert_eq!(app.count("query=gone").await, 0);
+    app.sample_user("gone").await;
+}

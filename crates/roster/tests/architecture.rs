@@ -1,0 +1,158 @@
+//! The layering rules of ARCHITECTURE.md, checked against the real dependency graph and tree
+//! rather than trusted: which crate may depend on which, which crate may name the database
+//! driver or the HTTP framework, and that the documentation still names every crate.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Each workspace crate and the workspace crates it may depend on (normal dependencies).
+const ALLOWED_INTERNAL: &[(&str, &[&str])] = &[
+    ("roster-model", &[]),
+    ("roster-password", &[]),
+    ("roster-wire", &["roster-model"]),
+    ("roster-store", &["roster-model"]),
+    (
+        "roster-domain",
+        &["roster-model", "roster-store", "roster-password"],
+    ),
+    (
+        "roster-http",
+        &["roster-domain", "roster-model", "roster-wire"],
+    ),
+    ("roster", &["roster-domain", "roster-http", "roster-store"]),
+];
+
+/// External crates that only the named workspace crates may depend on.
+const CONFINED_EXTERNAL: &[(&str, &[&str])] = &[
+    ("sqlx", &["roster-store"]),
+    ("axum", &["roster-http", "roster"]),
+    ("tower-http", &["roster-http"]),
+    ("tower", &["roster-http"]),
+    ("hyper", &["roster-http"]),
+    ("clap", &["roster"]),
+    ("figment", &["roster"]),
+];
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+/// Normal (non-dev) dependencies of every workspace crate, by crate name.
+fn dependency_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(workspace_root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let mut graph = BTreeMap::new();
+    for package in metadata["packages"].as_array().expect("packages") {
+        let dependencies = package["dependencies"]
+            .as_array()
+            .expect("dependencies")
+            .iter()
+            .filter(|d| d["kind"].is_null())
+            .map(|d| d["name"].as_str().expect("name").to_owned())
+            .collect();
+        graph.insert(
+            package["name"].as_str().expect("name").to_owned(),
+            dependencies,
+        );
+    }
+    graph
+}
+
+#[test]
+fn crates_depend_only_downwards() {
+    let graph = dependency_graph();
+    let allowed: BTreeMap<&str, &[&str]> = ALLOWED_INTERNAL.iter().copied().collect();
+    for (krate, dependencies) in &graph {
+        let permitted = allowed
+            .get(krate.as_str())
+            .unwrap_or_else(|| panic!("{krate} is not placed in the layering; add it to ALLOWED_INTERNAL and ARCHITECTURE.md"));
+        for dependency in dependencies.iter().filter(|d| d.starts_with("roster")) {
+            assert!(
+                permitted.contains(&dependency.as_str()),
+                "{krate} must not depend on {dependency}"
+            );
+        }
+    }
+}
+
+#[test]
+fn only_the_designated_crates_name_the_database_driver_and_the_http_framework() {
+    let graph = dependency_graph();
+    for (external, owners) in CONFINED_EXTERNAL {
+        for (krate, dependencies) in &graph {
+            if dependencies.contains(*external) {
+                assert!(
+                    owners.contains(&krate.as_str()),
+                    "{krate} must not depend on {external}"
+                );
+            }
+        }
+    }
+}
+
+fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_source_file_says_what_it_holds_and_stays_small() {
+    let mut files = Vec::new();
+    rust_files(&workspace_root().join("crates"), &mut files);
+    assert!(files.len() > 20);
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable");
+        assert!(
+            text.starts_with("//!"),
+            "{} must open with a //! comment",
+            file.display()
+        );
+        let lines = text.lines().count();
+        assert!(
+            lines <= 600,
+            "{} has {lines} lines; split it (at most 600)",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn architecture_document_names_every_crate() {
+    let root = workspace_root();
+    let document = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    for entry in std::fs::read_dir(root.join("crates"))
+        .expect("crates")
+        .flatten()
+    {
+        let name = entry.file_name().into_string().expect("utf-8 name");
+        assert!(
+            document.contains(&format!("`{name}`")),
+            "ARCHITECTURE.md does not describe `{name}`"
+        );
+    }
+}
