@@ -297,6 +297,8 @@ fn metadata_text(metadata: &Metadata) -> String {
     serde_json::Value::Object(metadata.clone()).to_string()
 }
 
+// Identifications come back in the order they were added: created in the same millisecond they
+// tie on `created_at`, and the rowid (insertion order) then decides, not the random id.
 async fn load_user(connection: &mut SqliteConnection, id: &str) -> StoreResult<Option<User>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
@@ -308,7 +310,7 @@ async fn load_user(connection: &mut SqliteConnection, id: &str) -> StoreResult<O
     let mut user = user_from_row(&row)?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {IDENTIFICATION_COLUMNS} FROM identifications WHERE user_id = $1 \
-         ORDER BY created_at, id"
+         ORDER BY created_at, rowid"
     )))
     .bind(id)
     .fetch_all(&mut *connection)
@@ -335,7 +337,7 @@ async fn attach_identifications(
     for user in &users {
         ids.push_bind(user.id.clone());
     }
-    query.push(") ORDER BY created_at, id");
+    query.push(") ORDER BY created_at, rowid");
     let rows = query.build().fetch_all(&mut *connection).await?;
     for row in &rows {
         let identification = identification_from_row(row)?;

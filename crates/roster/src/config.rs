@@ -9,6 +9,18 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use roster_domain::InstanceSettings;
 use serde::{Deserialize, Serialize};
 
+/// The top-level settings' names, as the environment spells them after `ROSTER_`.
+const SETTINGS: [&str; 8] = [
+    "addr",
+    "data_dir",
+    "database_url",
+    "secret_key",
+    "public_url",
+    "durability",
+    "max_readers",
+    "instance",
+];
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -74,10 +86,15 @@ impl Config {
             figment = figment.merge(Toml::file(file));
         }
         // `ROSTER_INSTANCE__LOCKOUT__MAX_ATTEMPTS=5` sets instance.lockout.max_attempts.
+        // Only the settings' own names are read: other ROSTER_* variables (ROSTER_LOG, or a
+        // test harness's ROSTER_URL) belong to someone else and must not stop the server.
         figment = figment.merge(
             Env::prefixed("ROSTER_")
-                .split("__")
-                .ignore(&["config", "log"]),
+                .filter(|key| {
+                    let top = key.as_str().split("__").next().unwrap_or_default();
+                    SETTINGS.contains(&top)
+                })
+                .split("__"),
         );
         Ok(figment.extract()?)
     }

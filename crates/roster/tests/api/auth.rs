@@ -184,3 +184,21 @@ async fn avatars_are_served_without_a_key() {
     assert_eq!(response.headers()["content-type"], "image/svg+xml");
     assert_eq!(user["profile_image_url"], user["image_url"]);
 }
+
+#[test]
+fn unrelated_roster_variables_do_not_stop_the_binary() {
+    let data_dir = tempfile::tempdir().expect("temporary data folder");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .arg("migrate")
+        .env("ROSTER_DATA_DIR", data_dir.path())
+        .env("ROSTER_URL", "http://elsewhere")
+        .env("ROSTER_BIN", "/somewhere/roster")
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(data_dir.path().join("roster.db").exists());
+}
