@@ -149,7 +149,14 @@ async fn update_user_metadata(
     let user = state
         .services
         .users
-        .merge_metadata(&user_id, metadata_changes(body))
+        .merge_metadata(
+            &user_id,
+            metadata_changes(
+                body.public_metadata,
+                body.private_metadata,
+                body.unsafe_metadata,
+            ),
+        )
         .await?;
     Ok(Json(render(&state, &user)))
 }
@@ -162,7 +169,14 @@ async fn replace_user_metadata(
     let user = state
         .services
         .users
-        .replace_metadata(&user_id, metadata_changes(body))
+        .replace_metadata(
+            &user_id,
+            metadata_changes(
+                body.public_metadata,
+                body.private_metadata,
+                body.unsafe_metadata,
+            ),
+        )
         .await?;
     Ok(Json(render(&state, &user)))
 }
@@ -217,11 +231,16 @@ async fn unlock_user(
     Ok(Json(render(&state, &user)))
 }
 
-fn metadata_changes(body: MetadataRequest) -> MetadataChanges {
+/// The three metadata tiers of a request, each `null` kept apart from absent.
+fn metadata_changes(
+    public: Option<Option<serde_json::Value>>,
+    private: Option<Option<serde_json::Value>>,
+    unsafe_: Option<Option<serde_json::Value>>,
+) -> MetadataChanges {
     MetadataChanges {
-        public_metadata: metadata_value(body.public_metadata),
-        private_metadata: metadata_value(body.private_metadata),
-        unsafe_metadata: metadata_value(body.unsafe_metadata),
+        public_metadata: metadata_value(public),
+        private_metadata: metadata_value(private),
+        unsafe_metadata: metadata_value(unsafe_),
     }
 }
 
@@ -278,11 +297,11 @@ fn new_user(body: CreateUserRequest) -> NewUser {
         phone_numbers: body.phone_number.unwrap_or_default(),
         phone_number_statuses: statuses(body.phone_number_identification_status),
         web3_wallets: body.web3_wallet.unwrap_or_default(),
-        metadata: MetadataChanges {
-            public_metadata: metadata_value(body.public_metadata),
-            private_metadata: metadata_value(body.private_metadata),
-            unsafe_metadata: metadata_value(body.unsafe_metadata),
-        },
+        metadata: metadata_changes(
+            body.public_metadata,
+            body.private_metadata,
+            body.unsafe_metadata,
+        ),
         delete_self_enabled: body.delete_self_enabled,
         create_organization_enabled: body.create_organization_enabled,
         create_organizations_limit: body.create_organizations_limit,
@@ -332,11 +351,11 @@ fn user_changes(body: UpdateUserRequest) -> UserChanges {
         primary_email_address_id: body.primary_email_address_id,
         primary_phone_number_id: body.primary_phone_number_id,
         primary_web3_wallet_id: body.primary_web3_wallet_id,
-        metadata: MetadataChanges {
-            public_metadata: metadata_value(body.public_metadata),
-            private_metadata: metadata_value(body.private_metadata),
-            unsafe_metadata: metadata_value(body.unsafe_metadata),
-        },
+        metadata: metadata_changes(
+            body.public_metadata,
+            body.private_metadata,
+            body.unsafe_metadata,
+        ),
         delete_self_enabled: body.delete_self_enabled,
         create_organization_enabled: body.create_organization_enabled,
         create_organizations_limit: body.create_organizations_limit,

@@ -66,26 +66,6 @@ impl Store {
             }
         }
     }
-
-    /// Whether any user other than `except_user` holds this identifier.
-    pub async fn identifier_taken(
-        &self,
-        kind: IdentificationKind,
-        normalized: &str,
-    ) -> StoreResult<bool> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let row = sqlx::query(
-                    "SELECT 1 FROM identifications WHERE kind = $1 AND value_normalized = $2",
-                )
-                .bind(kind.as_str())
-                .bind(normalized)
-                .fetch_optional(reader)
-                .await?;
-                Ok(row.is_some())
-            }
-        }
-    }
 }
 
 impl Tx {

@@ -54,7 +54,7 @@ pub struct NewUser {
 impl Users {
     pub async fn create(&self, input: NewUser) -> DomainResult<User> {
         let now = now_millis();
-        let mut user = self.build_user(&input, now)?;
+        let user = self.build_user(&input, now)?;
 
         let mut tx = self.store.begin().await?;
         if let Some(external_id) = &user.external_id {
@@ -76,8 +76,7 @@ impl Users {
             .await
             .map_err(identifiers::duplicate_to_field)?;
         tx.commit().await?;
-        user.lockout = super::lockout_view(&user, &self.settings.lockout, now);
-        Ok(user)
+        Ok(self.present(user, now))
     }
 
     /// Validates the request and assembles the user it describes, without touching storage.

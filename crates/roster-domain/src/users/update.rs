@@ -120,9 +120,10 @@ impl Users {
             legal_accepted_at,
             created_at,
         )?;
-        super::write(&mut tx, &mut user, roster_model::time::now_millis()).await?;
+        let now = roster_model::time::now_millis();
+        super::write(&mut tx, &mut user, now).await?;
         tx.commit().await?;
-        Ok(self.present(user, roster_model::time::now_millis()))
+        Ok(self.present(user, now))
     }
 
     /// Format checks that need no stored data.
