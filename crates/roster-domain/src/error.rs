@@ -14,6 +14,19 @@ pub enum DomainError {
     LockoutDisabled,
     #[error("the resource was modified concurrently")]
     Conflict,
+    /// Locked by an operator or by too many failed verifications.
+    #[error("the user is locked")]
+    UserLocked { expires_in_seconds: Option<i64> },
+    #[error("the user has no second factor")]
+    TotpDisabled,
+    #[error("the code is not right")]
+    TotpIncorrectCode,
+    #[error("a TOTP code has six digits")]
+    TotpInvalidLength,
+    #[error("a stored secret could not be opened")]
+    SecretKey(#[from] crate::secret_keys::SecretKeyError),
+    #[error("internal failure: {0}")]
+    Internal(&'static str),
     #[error("storage failure")]
     Store(#[source] StoreError),
 }
@@ -111,4 +124,6 @@ pub enum FieldErrorKind {
     },
     /// The capability behind the parameter is not available in this version of Roster.
     NotSupported,
+    /// `totp_secret` is not base32.
+    InvalidTotpSecret,
 }

@@ -9,13 +9,17 @@
 
 pub mod api_keys;
 pub mod error;
+mod lockout;
 pub mod metadata;
+pub mod mfa;
+pub mod secret_keys;
 pub mod settings;
 pub mod users;
 mod validate;
 
 pub use api_keys::{ApiKeys, KeyEnvironment, NewApiKey};
 pub use error::{DomainError, DomainResult, FieldError, FieldErrorKind};
+pub use secret_keys::SecretKeys;
 pub use settings::InstanceSettings;
 pub use users::Users;
 
@@ -29,9 +33,14 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new(store: Store, settings: InstanceSettings, bootstrap_key: Option<&str>) -> Self {
+    pub fn new(
+        store: Store,
+        settings: InstanceSettings,
+        secret_keys: SecretKeys,
+        bootstrap_key: Option<&str>,
+    ) -> Self {
         Services {
-            users: Users::new(store.clone(), settings),
+            users: Users::new(store.clone(), settings, secret_keys),
             api_keys: ApiKeys::new(store, bootstrap_key),
         }
     }

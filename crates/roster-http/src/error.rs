@@ -78,6 +78,50 @@ impl From<DomainError> for ApiError {
                     "The resource was modified by another request; retry the request.",
                 ),
             ),
+            DomainError::UserLocked { expires_in_seconds } => ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorItem::new(
+                    "user_locked",
+                    "Account locked",
+                    match expires_in_seconds {
+                        Some(seconds) => format!(
+                            "Your account is locked. You will be able to try again in {seconds} seconds."
+                        ),
+                        None => "Your account is locked until an administrator unlocks it.".to_owned(),
+                    },
+                )
+                .with_meta(
+                    "lockout_expires_in_seconds",
+                    expires_in_seconds.map_or(serde_json::Value::Null, Into::into),
+                ),
+            ),
+            DomainError::TotpDisabled => ApiError::bad_request(
+                "totp_disabled",
+                "TOTP is disabled",
+                "This user has no TOTP or backup codes set up.",
+            ),
+            DomainError::TotpIncorrectCode => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorItem::new("totp_incorrect_code", "Incorrect code", "The code is incorrect.")
+                    .with_param("code"),
+            ),
+            DomainError::TotpInvalidLength => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorItem::new(
+                    "totp_invalid_length",
+                    "is invalid",
+                    "A TOTP code must be 6 digits long.",
+                )
+                .with_param("code"),
+            ),
+            DomainError::SecretKey(source) => {
+                tracing::error!(error = %source, "a stored secret could not be opened");
+                internal_error()
+            }
+            DomainError::Internal(what) => {
+                tracing::error!(what, "internal failure");
+                internal_error()
+            }
             DomainError::Store(source) => {
                 tracing::error!(error = ?source, "storage failure");
                 internal_error()
@@ -242,6 +286,11 @@ fn field_item(error: &FieldError) -> ErrorItem {
             "form_conditional_param_disallowed",
             "is not allowed here",
             format!("{p} is only allowed with {requires}."),
+        ),
+        FieldErrorKind::InvalidTotpSecret => (
+            "invalid_totp_secret_code",
+            "is invalid",
+            "totp_secret must be a base32 encoded secret.".to_owned(),
         ),
         FieldErrorKind::NotSupported => (
             "form_param_unknown",

@@ -8,6 +8,7 @@ mod auth;
 mod avatars;
 mod body;
 mod error;
+mod mfa;
 mod users;
 mod version;
 
@@ -32,6 +33,7 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let v1 = users::routes()
+        .merge(mfa::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(version::check))
         .route_layer(axum::middleware::from_fn_with_state(

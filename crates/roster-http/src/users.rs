@@ -278,13 +278,6 @@ fn new_user(body: CreateUserRequest) -> NewUser {
             "skip_password_requirement",
             body.skip_password_requirement == Some(true),
         ),
-        ("totp_secret", body.totp_secret.is_some()),
-        (
-            "backup_codes",
-            body.backup_codes
-                .as_ref()
-                .is_some_and(|codes| !codes.is_empty()),
-        ),
     ]);
     NewUser {
         external_id: body.external_id,
@@ -312,6 +305,8 @@ fn new_user(body: CreateUserRequest) -> NewUser {
         bypass_client_trust: body.bypass_client_trust,
         banned: body.banned.unwrap_or(false),
         locked: body.locked.unwrap_or(false),
+        totp_secret: body.totp_secret,
+        backup_codes: body.backup_codes,
         unsupported,
     }
 }
@@ -328,13 +323,6 @@ fn user_changes(body: UpdateUserRequest) -> UserChanges {
         (
             "sign_out_of_other_sessions",
             body.sign_out_of_other_sessions == Some(true),
-        ),
-        ("totp_secret", body.totp_secret.is_some()),
-        (
-            "backup_codes",
-            body.backup_codes
-                .as_ref()
-                .is_some_and(|codes| !codes.is_empty()),
         ),
         ("profile_image_id", body.profile_image_id.is_some()),
         (
@@ -362,6 +350,8 @@ fn user_changes(body: UpdateUserRequest) -> UserChanges {
         legal_accepted_at: body.legal_accepted_at,
         created_at: body.created_at,
         bypass_client_trust: body.bypass_client_trust,
+        totp_secret: body.totp_secret,
+        backup_codes: body.backup_codes,
         unsupported,
     }
 }

@@ -10,6 +10,7 @@ pub enum IdPrefix {
     User,
     Identification,
     ApiKey,
+    BackupCode,
 }
 
 impl IdPrefix {
@@ -18,6 +19,7 @@ impl IdPrefix {
             IdPrefix::User => "user",
             IdPrefix::Identification => "idn",
             IdPrefix::ApiKey => "ak",
+            IdPrefix::BackupCode => "bcode",
         }
     }
 }

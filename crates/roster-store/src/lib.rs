@@ -11,12 +11,16 @@
 
 mod api_keys;
 mod error;
+mod lockout;
+mod mfa;
 mod search;
 mod sqlite;
 mod users;
 
 pub use api_keys::ApiKeyRecord;
 pub use error::{StoreError, UniqueKey};
+pub use lockout::AttemptSlot;
+pub use mfa::{BackupCodeRecord, TotpRecord};
 
 use sqlx::{Sqlite, SqlitePool, Transaction};
 

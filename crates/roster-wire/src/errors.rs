@@ -35,6 +35,11 @@ impl ErrorItem {
         }
     }
 
+    pub fn with_meta(mut self, key: &str, value: Value) -> Self {
+        self.meta.insert(key.to_owned(), value);
+        self
+    }
+
     pub fn with_param(mut self, param: impl Into<String>) -> Self {
         self.meta
             .insert("param_name".to_owned(), Value::String(param.into()));

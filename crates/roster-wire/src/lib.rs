@@ -7,6 +7,7 @@
 
 pub mod common;
 pub mod errors;
+pub mod mfa;
 mod nullable;
 pub mod users;
 

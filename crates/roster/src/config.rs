@@ -10,7 +10,7 @@ use roster_domain::InstanceSettings;
 use serde::{Deserialize, Serialize};
 
 /// The top-level settings' names, as the environment spells them after `ROSTER_`.
-const SETTINGS: [&str; 8] = [
+const SETTINGS: [&str; 10] = [
     "addr",
     "data_dir",
     "database_url",
@@ -19,6 +19,8 @@ const SETTINGS: [&str; 8] = [
     "durability",
     "max_readers",
     "instance",
+    "encryption_key",
+    "retired_encryption_keys",
 ];
 
 #[derive(Clone, Debug, Deserialize)]
@@ -41,6 +43,12 @@ pub struct Config {
     pub max_readers: u32,
     /// What the instance enables and requires of users, and its lockout policy.
     pub instance: InstanceSettings,
+    /// Base64 of the 32-byte key that seals TOTP secrets and keys backup-code digests. Without
+    /// it, the key is read from (or, on first start, created in) `encryption.key` in the data
+    /// folder. Every node of one deployment needs the same key.
+    pub encryption_key: Option<String>,
+    /// Earlier keys (base64), still used to open what they sealed; see the README on rotation.
+    pub retired_encryption_keys: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
@@ -71,6 +79,8 @@ impl Default for Config {
             durability: Durability::Full,
             max_readers: 4,
             instance: InstanceSettings::default(),
+            encryption_key: None,
+            retired_encryption_keys: Vec::new(),
         }
     }
 }

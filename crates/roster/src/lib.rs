@@ -3,6 +3,7 @@
 //! through `Application`, so tests exercise exactly what `roster serve` runs.
 
 pub mod config;
+pub mod secret_keys;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -64,6 +65,7 @@ impl Application {
         let services = Services::new(
             store.clone(),
             config.instance.clone(),
+            secret_keys::load(&config)?,
             config.secret_key.as_deref(),
         );
         if !services.api_keys.any_configured().await? {

@@ -88,6 +88,9 @@ enum KeysCommand {
     List,
     /// Revoke a key by its id (`ak_…`).
     Revoke { id: String },
+    /// After rotating the encryption key, re-seal every stored TOTP secret under the new
+    /// current key, so the retired key can eventually be dropped.
+    Reseal,
 }
 
 #[tokio::main]
@@ -180,6 +183,15 @@ async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Revoke { id } => {
             keys.revoke(&id).await?;
             println!("revoked {id}");
+        }
+        KeysCommand::Reseal => {
+            let users = roster_domain::Users::new(
+                store.clone(),
+                config.instance.clone(),
+                roster::secret_keys::load(&config)?,
+            );
+            let count = users.reseal_totp_secrets().await?;
+            println!("re-sealed {count} TOTP secrets under the current encryption key");
         }
     }
     store.close().await;

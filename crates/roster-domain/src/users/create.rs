@@ -12,6 +12,7 @@ use roster_model::users::{
 use super::{Users, identifiers, invalid, lock_expiry, replace_metadata};
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 use crate::metadata::MetadataChanges;
+use crate::mfa::SecondFactorsInput;
 use crate::settings::Attribute;
 use crate::validate;
 
@@ -47,6 +48,8 @@ pub struct NewUser {
     pub bypass_client_trust: Option<bool>,
     pub banned: bool,
     pub locked: bool,
+    pub totp_secret: Option<String>,
+    pub backup_codes: Option<Vec<String>>,
     /// Parameters whose capability is not available yet; each is refused by name.
     pub unsupported: Vec<&'static str>,
 }
@@ -54,7 +57,15 @@ pub struct NewUser {
 impl Users {
     pub async fn create(&self, input: NewUser) -> DomainResult<User> {
         let now = now_millis();
-        let user = self.build_user(&input, now)?;
+        let mut user = self.build_user(&input, now)?;
+        let second_factors = SecondFactorsInput::prepare(
+            &user.id,
+            input.totp_secret.as_deref(),
+            input.backup_codes.as_deref(),
+            self.secret_keys(),
+        )
+        .map_err(DomainError::Invalid)?;
+        second_factors.apply_flags(&mut user, now);
 
         let mut tx = self.store.begin().await?;
         if let Some(external_id) = &user.external_id {
@@ -75,6 +86,7 @@ impl Users {
         tx.insert_user(&user)
             .await
             .map_err(identifiers::duplicate_to_field)?;
+        second_factors.write(&mut tx, &user.id, now).await?;
         tx.commit().await?;
         Ok(self.present(user, now))
     }

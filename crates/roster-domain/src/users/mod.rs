@@ -15,6 +15,7 @@ use roster_store::{Store, Tx};
 
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 use crate::metadata::{self, MetadataChanges};
+use crate::secret_keys::SecretKeys;
 use crate::settings::{InstanceSettings, LockoutPolicy};
 
 /// Most users one bulk ban or unban may name.
@@ -24,18 +25,28 @@ pub const MAX_BULK_USERS: usize = 50;
 pub struct Users {
     store: Store,
     settings: std::sync::Arc<InstanceSettings>,
+    secret_keys: std::sync::Arc<SecretKeys>,
 }
 
 impl Users {
-    pub fn new(store: Store, settings: InstanceSettings) -> Self {
+    pub fn new(store: Store, settings: InstanceSettings, secret_keys: SecretKeys) -> Self {
         Users {
             store,
             settings: std::sync::Arc::new(settings),
+            secret_keys: std::sync::Arc::new(secret_keys),
         }
     }
 
     pub fn settings(&self) -> &InstanceSettings {
         &self.settings
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn secret_keys(&self) -> &SecretKeys {
+        &self.secret_keys
     }
 
     pub async fn get(&self, id: &str) -> DomainResult<User> {
@@ -198,7 +209,7 @@ pub(crate) fn replace_metadata(user: &mut User, changes: &MetadataChanges) -> Do
 }
 
 /// Stamps and stores a modified user.
-async fn write(tx: &mut Tx, user: &mut User, now: Millis) -> DomainResult<()> {
+pub(crate) async fn write(tx: &mut Tx, user: &mut User, now: Millis) -> DomainResult<()> {
     user.updated_at = now.max(user.updated_at);
     tx.update_user(user)
         .await

@@ -5,6 +5,7 @@ use roster_model::users::{IdentificationKind, User};
 use super::{Users, identifiers, invalid, replace_metadata};
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 use crate::metadata::MetadataChanges;
+use crate::mfa::SecondFactorsInput;
 use crate::validate;
 
 /// The changes of one update. For nullable fields the outer `Option` says whether the field
@@ -28,6 +29,9 @@ pub struct UserChanges {
     pub legal_accepted_at: Option<Option<String>>,
     pub created_at: Option<String>,
     pub bypass_client_trust: Option<bool>,
+    pub totp_secret: Option<String>,
+    /// Replaces every backup code; an empty list removes them all.
+    pub backup_codes: Option<Vec<String>>,
     /// Parameters whose capability is not available yet; each is refused by name.
     pub unsupported: Vec<&'static str>,
 }
@@ -61,6 +65,13 @@ impl Users {
             .clone()
             .map(|value| value.filter(|v| !v.is_empty()));
         self.check_fields(&changes, username.as_ref())?;
+        let second_factors = SecondFactorsInput::prepare(
+            id,
+            changes.totp_secret.as_deref(),
+            changes.backup_codes.as_deref(),
+            self.secret_keys(),
+        )
+        .map_err(DomainError::Invalid)?;
 
         let settings = self.settings.clone();
         let mut tx = self.store.begin().await?;
@@ -121,6 +132,8 @@ impl Users {
             created_at,
         )?;
         let now = roster_model::time::now_millis();
+        second_factors.apply_flags(&mut user, now);
+        second_factors.write(&mut tx, id, now).await?;
         super::write(&mut tx, &mut user, now).await?;
         tx.commit().await?;
         Ok(self.present(user, now))

@@ -90,6 +90,10 @@ fn uuid_like() -> String {
 }
 
 impl TestApp {
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data_dir.path()
+    }
+
     pub async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
         let mut request = self
             .client

@@ -6,5 +6,6 @@ mod helpers;
 mod users_create;
 mod users_list;
 mod users_metadata;
+mod users_mfa;
 mod users_moderation;
 mod users_update;

@@ -362,8 +362,6 @@ async fn capabilities_not_yet_available_are_refused_by_name_not_ignored() {
             json!({"password_digest": "$2a$10$abc", "password_hasher": "bcrypt"}),
             "password_digest",
         ),
-        (json!({"totp_secret": "JBSWY3DPEHPK3PXP"}), "totp_secret"),
-        (json!({"backup_codes": ["abc123"]}), "backup_codes"),
     ] {
         assert_refused(&app, body, "form_param_unknown", param).await;
     }
