@@ -1,5 +1,5 @@
-//! The users aggregate: a `users` row, its `identifications` rows, and its `user_search` row,
-//! always written together in one transaction.
+//! The users aggregate: a `users` row and its `identifications` rows, always written together
+//! in one transaction. Triggers (migration 0006) keep the `user_search` row in step.
 
 use roster_model::users::{
     Identification, IdentificationKind, LockState, LockoutView, Metadata, User, UserFilter,
@@ -135,7 +135,7 @@ impl Tx {
         for identification in &user.identifications {
             self.insert_identification(identification).await?;
         }
-        self.refresh_search(&user.id).await
+        Ok(())
     }
 
     /// Writes every column of the user row, provided nobody changed it since `user.version`
@@ -162,14 +162,10 @@ impl Tx {
         if result.rows_affected() != 1 {
             return Err(StoreError::Conflict);
         }
-        self.refresh_search(&user.id).await
+        Ok(())
     }
 
     pub async fn delete_user(&mut self, id: &str) -> StoreResult<bool> {
-        sqlx::query("DELETE FROM user_search WHERE rowid = (SELECT pk FROM users WHERE id = $1)")
-            .bind(id)
-            .execute(self.connection())
-            .await?;
         let result = sqlx::query("DELETE FROM users WHERE id = $1")
             .bind(id)
             .execute(self.connection())
@@ -203,32 +199,6 @@ impl Tx {
         .execute(self.connection())
         .await
         .map_err(|error| classify(error, Some(identification.kind)))?;
-        Ok(())
-    }
-
-    /// Rebuilds the user's row in the substring-search index from its current data.
-    async fn refresh_search(&mut self, user_id: &str) -> StoreResult<()> {
-        let connection = self.connection();
-        sqlx::query("DELETE FROM user_search WHERE rowid = (SELECT pk FROM users WHERE id = $1)")
-            .bind(user_id)
-            .execute(&mut *connection)
-            .await?;
-        sqlx::query(
-            "INSERT INTO user_search (rowid, user_ids, emails, phones, usernames, web3_wallets, names) \
-             SELECT u.pk, u.id, \
-               (SELECT group_concat(value, char(10)) FROM identifications \
-                  WHERE user_id = u.id AND kind = 'email_address'), \
-               (SELECT group_concat(value, char(10)) FROM identifications \
-                  WHERE user_id = u.id AND kind = 'phone_number'), \
-               u.username, \
-               (SELECT group_concat(value, char(10)) FROM identifications \
-                  WHERE user_id = u.id AND kind = 'web3_wallet'), \
-               trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')) \
-             FROM users u WHERE u.id = $1",
-        )
-        .bind(user_id)
-        .execute(&mut *connection)
-        .await?;
         Ok(())
     }
 }

@@ -193,3 +193,45 @@ async fn out_of_range_paging_and_bad_values_are_422() {
     let reply = app.get(&format!("/users/count?{}", many.join("&"))).await;
     reply.assert_error(422, "form_param_array_size_exceeded");
 }
+
+#[tokio::test]
+async fn substring_search_follows_updates_and_deletes() {
+    let app = spawn_app().await;
+    let user = app
+        .create_user(json!({"first_name": "Quorra", "email_address": ["grid.walker@example.com"]}))
+        .await;
+    let id = user["id"].as_str().unwrap();
+    assert_eq!(app.count("query=quorr").await, 1);
+    assert_eq!(app.count("email_address_query=walker").await, 1);
+
+    app.patch(
+        &format!("/users/{id}"),
+        json!({"first_name": "Tron", "username": "flynn_k"}),
+    )
+    .await
+    .ok();
+    assert_eq!(app.count("query=quorr").await, 0);
+    assert_eq!(app.count("name_query=tron").await, 1);
+    assert_eq!(app.count("username_query=flynn").await, 1);
+    // Metadata-only changes keep the indexed row as it was.
+    app.patch(
+        &format!("/users/{id}/metadata"),
+        json!({"public_metadata": {"a": 1}}),
+    )
+    .await
+    .ok();
+    assert_eq!(app.count("query=walker").await, 1);
+
+    app.delete(&format!("/users/{id}")).await.ok();
+    for query in [
+        "query=tron",
+        "email_address_query=walker",
+        "username_query=flynn",
+    ] {
+        assert_eq!(app.count(query).await, 0, "{query}");
+    }
+    // The next user may reuse the deleted row's key; it must not inherit its search entry.
+    app.create_user(json!({"first_name": "Yori"})).await;
+    assert_eq!(app.count("query=tron").await, 0);
+    assert_eq!(app.count("query=yori").await, 1);
+}
