@@ -11,6 +11,8 @@ pub enum StoreError {
     Conflict,
     #[error("unsupported database url (expected sqlite:…)")]
     UnsupportedUrl,
+    #[error("the batch of writes this one belonged to could not be committed: {0}")]
+    BatchFailed(String),
     #[error("stored data could not be decoded: {0}")]
     Corrupt(String),
     #[error("database error")]

@@ -11,6 +11,7 @@
 
 mod api_keys;
 mod error;
+mod group_commit;
 mod lockout;
 mod mfa;
 mod search;
@@ -22,7 +23,10 @@ pub use error::{StoreError, UniqueKey};
 pub use lockout::AttemptSlot;
 pub use mfa::{BackupCodeRecord, TotpRecord};
 
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::sync::Arc;
+
+use group_commit::{GroupTx, GroupWriter};
+use sqlx::SqlitePool;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -54,7 +58,7 @@ pub struct Store {
 enum Backend {
     Sqlite {
         reader: SqlitePool,
-        writer: SqlitePool,
+        writer: Arc<GroupWriter>,
     },
 }
 
@@ -65,7 +69,7 @@ pub struct Tx {
 }
 
 enum TxInner {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(GroupTx),
 }
 
 impl Store {
@@ -74,7 +78,10 @@ impl Store {
         if options.url.starts_with("sqlite:") {
             let (reader, writer) = sqlite::open(options).await?;
             return Ok(Store {
-                backend: Backend::Sqlite { reader, writer },
+                backend: Backend::Sqlite {
+                    reader,
+                    writer: Arc::new(writer),
+                },
             });
         }
         Err(StoreError::UnsupportedUrl)
@@ -91,8 +98,8 @@ impl Store {
     pub async fn close(&self) {
         match &self.backend {
             Backend::Sqlite { reader, writer } => {
-                reader.close().await;
                 writer.close().await;
+                reader.close().await;
             }
         }
     }

@@ -46,16 +46,14 @@ impl Store {
                AND (CASE WHEN {EXPIRED} THEN 0 ELSE failed_attempts END) < $3 \
              RETURNING failed_attempts"
         );
-        let row = match &self.backend {
-            Backend::Sqlite { writer, .. } => {
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(user_id)
-                    .bind(now)
-                    .bind(max_attempts)
-                    .fetch_optional(writer)
-                    .await?
-            }
-        };
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(now)
+            .bind(max_attempts)
+            .fetch_optional(tx.connection())
+            .await?;
+        tx.commit().await?;
         if let Some(row) = row {
             return Ok(AttemptSlot::Granted {
                 nth: row.try_get(0)?,
@@ -72,12 +70,12 @@ impl Store {
     pub async fn clear_attempts(&self, user_id: &str) -> StoreResult<()> {
         let sql = "UPDATE users SET failed_attempts = 0, version = version + 1 \
                    WHERE id = $1 AND locked_at IS NULL AND failed_attempts <> 0";
-        match &self.backend {
-            Backend::Sqlite { writer, .. } => {
-                sqlx::query(sql).bind(user_id).execute(writer).await?;
-            }
-        }
-        Ok(())
+        let mut tx = self.begin().await?;
+        sqlx::query(sql)
+            .bind(user_id)
+            .execute(tx.connection())
+            .await?;
+        tx.commit().await
     }
 
     /// A failed attempt keeps its reservation; once the count reaches the limit the user locks.
@@ -91,17 +89,15 @@ impl Store {
     ) -> StoreResult<bool> {
         let sql = "UPDATE users SET locked_at = $2, lock_expires_at = $4, version = version + 1 \
                    WHERE id = $1 AND locked_at IS NULL AND failed_attempts >= $3";
-        let result = match &self.backend {
-            Backend::Sqlite { writer, .. } => {
-                sqlx::query(sql)
-                    .bind(user_id)
-                    .bind(now)
-                    .bind(max_attempts)
-                    .bind(expires_at)
-                    .execute(writer)
-                    .await?
-            }
-        };
+        let mut tx = self.begin().await?;
+        let result = sqlx::query(sql)
+            .bind(user_id)
+            .bind(now)
+            .bind(max_attempts)
+            .bind(expires_at)
+            .execute(tx.connection())
+            .await?;
+        tx.commit().await?;
         Ok(result.rows_affected() == 1)
     }
 

@@ -3,14 +3,15 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, SqlitePool};
 
+use crate::group_commit::GroupWriter;
 use crate::{Durability, StoreOptions, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(SqlitePool, SqlitePool)> {
+pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(SqlitePool, GroupWriter)> {
     let synchronous = match options.durability {
         Durability::Full => SqliteSynchronous::Full,
         Durability::Normal => SqliteSynchronous::Normal,
@@ -25,12 +26,9 @@ pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(SqlitePool, Sql
         .pragma("temp_store", "memory")
         .pragma("cache_size", "-32768");
 
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .min_connections(1)
-        .connect_with(connect.clone())
-        .await?;
-    MIGRATOR.run(&writer).await?;
+    let mut writer = connect.connect().await?;
+    MIGRATOR.run(&mut writer).await?;
+    let writer = GroupWriter::new(writer);
 
     let reader = SqlitePoolOptions::new()
         .max_connections(options.max_readers.max(1))

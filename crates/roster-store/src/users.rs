@@ -71,7 +71,7 @@ impl Store {
 impl Tx {
     pub(crate) fn connection(&mut self) -> &mut SqliteConnection {
         match &mut self.inner {
-            TxInner::Sqlite(tx) => tx,
+            TxInner::Sqlite(tx) => tx.connection(),
         }
     }
 
