@@ -36,6 +36,9 @@ pub(crate) struct WriterConnection {
     connection: SqliteConnection,
     batch: Option<watch::Sender<BatchOutcome>>,
     batches: Arc<std::sync::atomic::AtomicU64>,
+    /// A savepoint is open for the next transaction: each commit releases its own savepoint
+    /// and opens the next one in the same round trip to the connection.
+    savepoint_open: bool,
     /// A transaction was abandoned: roll its savepoint back before anything else runs.
     abandoned: bool,
 }
@@ -48,12 +51,20 @@ pub(crate) struct GroupTx {
 }
 
 const SAVEPOINT: &str = "SAVEPOINT roster_tx";
-const RELEASE: &str = "RELEASE roster_tx";
-const ROLLBACK: &str = "ROLLBACK TO roster_tx; RELEASE roster_tx";
+const BEGIN: &str = "BEGIN IMMEDIATE; SAVEPOINT roster_tx";
+const RELEASE_AND_REOPEN: &str = "RELEASE roster_tx; SAVEPOINT roster_tx";
+const RELEASE_AND_COMMIT: &str = "RELEASE roster_tx; COMMIT";
+// ROLLBACK TO undoes the savepoint's work and leaves it open, ready for the next transaction.
+const ROLLBACK: &str = "ROLLBACK TO roster_tx";
 
 impl WriterConnection {
     async fn settle_abandoned(&mut self) -> StoreResult<()> {
         if self.abandoned {
+            if !self.savepoint_open {
+                return Err(StoreError::BatchFailed(
+                    "an abandoned transaction has no savepoint to roll back to".to_owned(),
+                ));
+            }
             self.connection.execute(ROLLBACK).await?;
             self.abandoned = false;
         }
@@ -64,6 +75,8 @@ impl WriterConnection {
         if self.settle_abandoned().await.is_err() {
             // The savepoint cannot be rolled back: drop the whole batch rather than commit it.
             let _ = self.connection.execute("ROLLBACK").await;
+            self.savepoint_open = false;
+            self.abandoned = false;
             if let Some(batch) = self.batch.take() {
                 batch.send_replace(Some(Err(Arc::from("rolling back a transaction failed"))));
             }
@@ -72,7 +85,13 @@ impl WriterConnection {
         let Some(batch) = self.batch.take() else {
             return;
         };
-        let outcome = match self.connection.execute("COMMIT").await {
+        let statement = if self.savepoint_open {
+            RELEASE_AND_COMMIT
+        } else {
+            "COMMIT"
+        };
+        self.savepoint_open = false;
+        let outcome = match self.connection.execute(statement).await {
             Ok(_) => {
                 self.batches
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -101,6 +120,7 @@ impl GroupWriter {
             connection,
             batch: None,
             batches: batches.clone(),
+            savepoint_open: false,
             abandoned: false,
         }));
         let commit_requested = Arc::new(Notify::new());
@@ -117,10 +137,13 @@ impl GroupWriter {
         let mut guard = self.connection.clone().lock_owned().await;
         guard.settle_abandoned().await?;
         if guard.batch.is_none() {
-            guard.connection.execute("BEGIN IMMEDIATE").await?;
+            guard.connection.execute(BEGIN).await?;
             guard.batch = Some(watch::channel(None).0);
+            guard.savepoint_open = true;
+        } else if !guard.savepoint_open {
+            guard.connection.execute(SAVEPOINT).await?;
+            guard.savepoint_open = true;
         }
-        guard.connection.execute(SAVEPOINT).await?;
         let outcome = guard.batch.as_ref().expect("a batch is open").subscribe();
         Ok(GroupTx {
             guard: Some(guard),
@@ -167,8 +190,10 @@ impl GroupTx {
     /// Releases the savepoint and waits until the batch holding it is on disk.
     pub(crate) async fn commit(mut self) -> StoreResult<()> {
         let mut guard = self.guard.take().expect("committed once");
-        let released = guard.connection.execute(RELEASE).await;
+        let released = guard.connection.execute(RELEASE_AND_REOPEN).await;
         if let Err(error) = released {
+            // Whether the release went through is unknown, so the whole batch must go.
+            guard.savepoint_open = false;
             guard.abandoned = true;
             drop(guard);
             self.commit_requested.notify_one();

@@ -249,27 +249,61 @@ fn metadata_text(metadata: &Metadata) -> String {
 
 // Identifications come back in the order they were added: created in the same millisecond they
 // tie on `created_at`, and the rowid (insertion order) then decides, not the random id.
+//
+// One statement returns the user and its identifications (as a JSON array), because every
+// statement is a round trip to the connection's thread and reading a user is the hottest path.
 async fn load_user(connection: &mut SqliteConnection, id: &str) -> StoreResult<Option<User>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+        "SELECT {USER_COLUMNS}, \
+           (SELECT json_group_array(json_array({IDENTIFICATION_COLUMNS}) ORDER BY created_at, rowid) \
+              FROM identifications WHERE user_id = users.id) AS identifications \
+         FROM users WHERE id = $1"
     )))
     .bind(id)
     .fetch_optional(&mut *connection)
     .await?;
     let Some(row) = row else { return Ok(None) };
     let mut user = user_from_row(&row)?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {IDENTIFICATION_COLUMNS} FROM identifications WHERE user_id = $1 \
-         ORDER BY created_at, rowid"
-    )))
-    .bind(id)
-    .fetch_all(&mut *connection)
-    .await?;
-    user.identifications = rows
-        .iter()
-        .map(identification_from_row)
-        .collect::<StoreResult<_>>()?;
+    let identifications: String = row.try_get("identifications")?;
+    user.identifications = identifications_from_json(&identifications)?;
     Ok(Some(user))
+}
+
+/// The identifications of one user as `load_user` aggregates them: an array of arrays in
+/// `IDENTIFICATION_COLUMNS` order.
+fn identifications_from_json(text: &str) -> StoreResult<Vec<Identification>> {
+    type Columns = (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        i64,
+    );
+    let rows: Vec<Columns> = serde_json::from_str(text)
+        .map_err(|error| StoreError::Corrupt(format!("identifications: {error}")))?;
+    rows.into_iter()
+        .map(|row| {
+            identification_from_columns(IdentificationRow {
+                id: row.0,
+                user_id: row.1,
+                kind: row.2,
+                value: row.3,
+                reserved: row.4 != 0,
+                verification_strategy: row.5,
+                verification_status: row.6,
+                verification_attempts: row.7,
+                verification_expire_at: row.8,
+                created_at: row.9,
+                updated_at: row.10,
+            })
+        })
+        .collect()
 }
 
 /// Loads the identifications of a page of users with one query rather than one per user.
@@ -403,7 +437,10 @@ struct IdentificationRow {
 }
 
 fn identification_from_row(row: &SqliteRow) -> StoreResult<Identification> {
-    let row = IdentificationRow::from_row(row)?;
+    identification_from_columns(IdentificationRow::from_row(row)?)
+}
+
+fn identification_from_columns(row: IdentificationRow) -> StoreResult<Identification> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("unknown {what} in identification"));
     let kind = IdentificationKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?;
     let verification = match (row.verification_strategy, row.verification_status) {
