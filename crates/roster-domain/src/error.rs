@@ -23,6 +23,13 @@ pub enum DomainError {
     TotpIncorrectCode,
     #[error("a TOTP code has six digits")]
     TotpInvalidLength,
+    #[error("the user is banned")]
+    UserBanned,
+    /// A session token was asked for a session that is revoked, ended, expired, ….
+    #[error("session {id} is {status}")]
+    SessionNotActive { id: String, status: &'static str },
+    #[error("signing a session token failed: {0}")]
+    Signing(String),
     #[error("a stored secret could not be opened")]
     SecretKey(#[from] crate::secret_keys::SecretKeyError),
     #[error("internal failure: {0}")]
@@ -39,6 +46,13 @@ impl DomainError {
     pub fn user_not_found(id: &str) -> Self {
         DomainError::NotFound {
             resource: "user",
+            id: id.to_owned(),
+        }
+    }
+
+    pub fn session_not_found(id: &str) -> Self {
+        DomainError::NotFound {
+            resource: "session",
             id: id.to_owned(),
         }
     }

@@ -9,19 +9,27 @@
 
 pub mod api_keys;
 pub mod error;
+pub mod events;
 mod lockout;
 pub mod metadata;
 pub mod mfa;
 pub mod secret_keys;
+pub mod sessions;
 pub mod settings;
+pub mod signing_keys;
 pub mod users;
 mod validate;
+pub mod webhooks;
 
 pub use api_keys::{ApiKeys, KeyEnvironment, NewApiKey};
 pub use error::{DomainError, DomainResult, FieldError, FieldErrorKind};
+pub use events::{EventPayloads, Events, emit_event};
 pub use secret_keys::SecretKeys;
+pub use sessions::Sessions;
 pub use settings::InstanceSettings;
+pub use signing_keys::SigningKeys;
 pub use users::Users;
+pub use webhooks::Webhooks;
 
 use roster_store::Store;
 
@@ -30,6 +38,18 @@ use roster_store::Store;
 pub struct Services {
     pub users: Users,
     pub api_keys: ApiKeys,
+    pub sessions: Sessions,
+    pub webhooks: Webhooks,
+}
+
+/// What sessions and webhooks need besides the store: the outbox writer, the token signing
+/// keys, the tokens' issuer, and the delivery retry schedule.
+pub struct SessionAndWebhookSettings {
+    pub events: Events,
+    pub signing_keys: SigningKeys,
+    /// The `iss` of session tokens (this server's public URL).
+    pub issuer: String,
+    pub retry_schedule: webhooks::RetrySchedule,
 }
 
 impl Services {
@@ -38,10 +58,25 @@ impl Services {
         settings: InstanceSettings,
         secret_keys: SecretKeys,
         bootstrap_key: Option<&str>,
+        outbound: SessionAndWebhookSettings,
     ) -> Self {
+        let SessionAndWebhookSettings {
+            events,
+            signing_keys,
+            issuer,
+            retry_schedule,
+        } = outbound;
+        let webhook_keys = std::sync::Arc::new(secret_keys.clone());
         Services {
-            users: Users::new(store.clone(), settings, secret_keys),
-            api_keys: ApiKeys::new(store, bootstrap_key),
+            users: Users::new(store.clone(), settings, secret_keys).with_events(events.clone()),
+            api_keys: ApiKeys::new(store.clone(), bootstrap_key),
+            sessions: Sessions::new(
+                store.clone(),
+                events,
+                std::sync::Arc::new(signing_keys),
+                issuer,
+            ),
+            webhooks: Webhooks::new(store, webhook_keys, retry_schedule),
         }
     }
 }

@@ -114,6 +114,29 @@ impl From<DomainError> for ApiError {
                 )
                 .with_param("code"),
             ),
+            DomainError::UserBanned => ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorItem::new(
+                    "user_banned",
+                    "User banned",
+                    "This user is banned and cannot sign in.",
+                ),
+            ),
+            // Clerk answers a token request for a session that is no longer active as if the
+            // session were unknown.
+            DomainError::SessionNotActive { id, status } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                ErrorItem::new(
+                    "resource_not_found",
+                    "not found",
+                    format!("No active session was found with id {id} (it is {status})."),
+                )
+                .with_meta("session_id", id.into()),
+            ),
+            DomainError::Signing(what) => {
+                tracing::error!(%what, "signing a session token failed");
+                internal_error()
+            }
             DomainError::SecretKey(source) => {
                 tracing::error!(error = %source, "a stored secret could not be opened");
                 internal_error()

@@ -8,11 +8,15 @@ mod auth;
 mod avatars;
 mod body;
 mod error;
+mod events;
 mod mfa;
+mod sessions;
 mod users;
 mod version;
+mod webhooks;
 
 pub use error::ApiError;
+pub use events::event_payloads;
 
 use axum::Router;
 use axum::routing::get;
@@ -34,6 +38,8 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 pub fn router(state: AppState) -> Router {
     let v1 = users::routes()
         .merge(mfa::routes())
+        .merge(sessions::routes())
+        .merge(webhooks::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(version::check))
         .route_layer(axum::middleware::from_fn_with_state(

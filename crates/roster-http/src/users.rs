@@ -41,7 +41,12 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 fn render(state: &AppState, user: &ModelUser) -> wire::User {
-    let image_url = format!("{}/avatars/{}", state.public_url, user.id);
+    render_with(&state.public_url, user)
+}
+
+/// The User object with avatar links under `public_url`.
+pub(crate) fn render_with(public_url: &str, user: &ModelUser) -> wire::User {
+    let image_url = format!("{public_url}/avatars/{}", user.id);
     wire::User::from_model(user, image_url)
 }
 

@@ -11,6 +11,12 @@ pub enum IdPrefix {
     Identification,
     ApiKey,
     BackupCode,
+    Session,
+    Client,
+    Instance,
+    WebhookEndpoint,
+    Message,
+    Delivery,
 }
 
 impl IdPrefix {
@@ -20,6 +26,12 @@ impl IdPrefix {
             IdPrefix::Identification => "idn",
             IdPrefix::ApiKey => "ak",
             IdPrefix::BackupCode => "bcode",
+            IdPrefix::Session => "sess",
+            IdPrefix::Client => "client",
+            IdPrefix::Instance => "ins",
+            IdPrefix::WebhookEndpoint => "ep",
+            IdPrefix::Message => "msg",
+            IdPrefix::Delivery => "dlv",
         }
     }
 }

@@ -6,5 +6,7 @@
 //! `serde_json` values).
 
 pub mod ids;
+pub mod sessions;
 pub mod time;
 pub mod users;
+pub mod webhooks;

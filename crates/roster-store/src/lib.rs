@@ -11,17 +11,22 @@
 
 mod api_keys;
 mod error;
+mod events;
 mod group_commit;
 mod lockout;
 mod mfa;
 mod search;
+mod sessions;
 mod sqlite;
 mod users;
+mod webhooks;
 
 pub use api_keys::ApiKeyRecord;
 pub use error::{StoreError, UniqueKey};
+pub use events::EventRecord;
 pub use lockout::AttemptSlot;
 pub use mfa::{BackupCodeRecord, TotpRecord};
+pub use webhooks::AttemptRecord;
 
 use std::sync::Arc;
 

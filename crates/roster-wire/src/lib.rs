@@ -9,6 +9,8 @@ pub mod common;
 pub mod errors;
 pub mod mfa;
 mod nullable;
+pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 pub use nullable::double_option;

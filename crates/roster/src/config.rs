@@ -10,7 +10,7 @@ use roster_domain::InstanceSettings;
 use serde::{Deserialize, Serialize};
 
 /// The top-level settings' names, as the environment spells them after `ROSTER_`.
-const SETTINGS: [&str; 10] = [
+const SETTINGS: [&str; 13] = [
     "addr",
     "data_dir",
     "database_url",
@@ -21,6 +21,9 @@ const SETTINGS: [&str; 10] = [
     "instance",
     "encryption_key",
     "retired_encryption_keys",
+    "session_signing_key",
+    "retired_session_signing_keys",
+    "webhooks",
 ];
 
 #[derive(Clone, Debug, Deserialize)]
@@ -49,6 +52,35 @@ pub struct Config {
     pub encryption_key: Option<String>,
     /// Earlier keys (base64), still used to open what they sealed; see the README on rotation.
     pub retired_encryption_keys: Vec<String>,
+    /// PEM of the RSA private key that signs session tokens. Without it, the key is read from
+    /// (or, on first start, created in) `session-signing-key.pem` in the data folder.
+    pub session_signing_key: Option<String>,
+    /// Earlier signing keys (PEM), still published in the JWKS; see the README on rotation.
+    pub retired_session_signing_keys: Vec<String>,
+    /// How webhooks are delivered.
+    pub webhooks: WebhookSettings,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Seconds to wait before each retry of a failed delivery; when they are spent the
+    /// delivery is marked failed. The default is Svix's schedule (about a day and a half).
+    pub retry_schedule_seconds: Vec<u64>,
+    /// How long one delivery attempt may take.
+    pub timeout_seconds: u64,
+    /// Most deliveries in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            retry_schedule_seconds: vec![5, 300, 1800, 7200, 18_000, 36_000, 36_000],
+            timeout_seconds: 15,
+            concurrency: 8,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
@@ -81,6 +113,9 @@ impl Default for Config {
             instance: InstanceSettings::default(),
             encryption_key: None,
             retired_encryption_keys: Vec::new(),
+            session_signing_key: None,
+            retired_session_signing_keys: Vec::new(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }

@@ -3,13 +3,17 @@
 //! through `Application`, so tests exercise exactly what `roster serve` runs.
 
 pub mod config;
+mod key_files;
 pub mod secret_keys;
+pub mod signing_keys;
+pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use roster_domain::Services;
+use roster_domain::webhooks::RetrySchedule;
+use roster_domain::{Events, Services, SessionAndWebhookSettings};
 use roster_http::AppState;
 use roster_store::{Store, StoreOptions};
 use tokio::net::TcpListener;
@@ -47,6 +51,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     store: Store,
+    delivery_worker: webhooks::DeliveryWorker,
 }
 
 impl Application {
@@ -62,12 +67,32 @@ impl Application {
             .unwrap_or_else(|| format!("http://{local}"))
             .trim_end_matches('/')
             .to_owned();
+        let instance_id = store.instance_id(Events::new_instance_id).await?;
+        let signing_config = config.clone();
+        let signing_keys =
+            tokio::task::spawn_blocking(move || signing_keys::load(&signing_config)).await??;
+        let outbound = SessionAndWebhookSettings {
+            events: Events::new(instance_id, roster_http::event_payloads(&public_url)),
+            signing_keys,
+            issuer: public_url.clone(),
+            retry_schedule: RetrySchedule {
+                delays_ms: config
+                    .webhooks
+                    .retry_schedule_seconds
+                    .iter()
+                    .map(|seconds| i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX))
+                    .collect(),
+            },
+        };
         let services = Services::new(
             store.clone(),
             config.instance.clone(),
             secret_keys::load(&config)?,
             config.secret_key.as_deref(),
+            outbound,
         );
+        let delivery_worker =
+            webhooks::DeliveryWorker::new(services.webhooks.clone(), &config.webhooks)?;
         if !services.api_keys.any_configured().await? {
             // A fresh data folder would otherwise serve nothing: mint a key and show it once,
             // so that `roster serve` alone yields a usable server.
@@ -92,6 +117,7 @@ impl Application {
             listener,
             router,
             store,
+            delivery_worker,
         })
     }
 
@@ -101,15 +127,20 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests and closes the store.
+    /// Serves (and delivers webhooks) until `shutdown` completes, then finishes in-flight
+    /// requests, stops the delivery worker and closes the store.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "serving");
+        let (stop_worker, stop) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(self.delivery_worker.run(stop));
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        let _ = stop_worker.send(true);
+        let _ = worker.await;
         self.store.close().await;
         Ok(())
     }

@@ -1,7 +1,6 @@
 //! Loading the encryption keys: from settings when given, otherwise from a key file in the data
 //! folder that the first start creates, readable by its owner only.
 
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
@@ -39,40 +38,7 @@ fn decode(text: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 fn read_or_create(path: &Path) -> anyhow::Result<Vec<u8>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => return decode(&text).with_context(|| format!("reading {}", path.display())),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => return Err(error).with_context(|| format!("reading {}", path.display())),
-    }
-    let key = SecretKeys::generate_key();
-    let mut options = std::fs::OpenOptions::new();
-    // `create_new`: of two processes starting on one fresh folder, one writes the key and
-    // the other reads it.
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(mut file) => {
-            file.write_all(STANDARD.encode(key).as_bytes())?;
-            file.sync_all()?;
-            tracing::info!(path = %path.display(), "created the encryption key");
-            Ok(key.to_vec())
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-            // Written a moment ago by another process; wait until its content is complete.
-            for _ in 0..50 {
-                if let Ok(text) = std::fs::read_to_string(path)
-                    && let Ok(key) = decode(&text)
-                {
-                    return Ok(key);
-                }
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            anyhow::bail!("{} exists but holds no valid key", path.display())
-        }
-        Err(error) => Err(error).with_context(|| format!("creating {}", path.display())),
-    }
+    crate::key_files::read_or_create(path, decode, || {
+        Ok(STANDARD.encode(SecretKeys::generate_key()))
+    })
 }

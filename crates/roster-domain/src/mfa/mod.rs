@@ -189,6 +189,7 @@ impl Users {
             let totp = user.totp_enabled;
             set_second_factors(&mut user, totp, false, now);
             crate::users::write(&mut tx, &mut user, now).await?;
+            self.updated(&mut tx, user.banned, &user, now).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -231,6 +232,7 @@ impl Users {
         let keep_backup = user.backup_code_enabled && !backup;
         set_second_factors(&mut user, keep_totp, keep_backup, now);
         crate::users::write(&mut tx, &mut user, now).await?;
+        self.updated(&mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -87,6 +87,7 @@ impl Users {
             .await
             .map_err(identifiers::duplicate_to_field)?;
         second_factors.write(&mut tx, &user.id, now).await?;
+        self.created(&mut tx, &user, now).await?;
         tx.commit().await?;
         Ok(self.present(user, now))
     }

@@ -1,6 +1,7 @@
 //! User use cases: create, read, list, update, delete, ban, lock and metadata changes.
 
 mod create;
+mod effects;
 mod identifiers;
 mod list;
 mod update;
@@ -26,6 +27,7 @@ pub struct Users {
     store: Store,
     settings: std::sync::Arc<InstanceSettings>,
     secret_keys: std::sync::Arc<SecretKeys>,
+    events: Option<crate::events::Events>,
 }
 
 impl Users {
@@ -34,6 +36,7 @@ impl Users {
             store,
             settings: std::sync::Arc::new(settings),
             secret_keys: std::sync::Arc::new(secret_keys),
+            events: None,
         }
     }
 
@@ -57,6 +60,11 @@ impl Users {
 
     pub async fn delete(&self, id: &str) -> DomainResult<()> {
         let mut tx = self.store.begin().await?;
+        let user = tx
+            .load_user(id)
+            .await?
+            .ok_or_else(|| DomainError::user_not_found(id))?;
+        self.deleting(&mut tx, &user, now_millis()).await?;
         if !tx.delete_user(id).await? {
             return Err(DomainError::user_not_found(id));
         }
@@ -104,8 +112,10 @@ impl Users {
             let Some(mut user) = tx.load_user(id).await? else {
                 continue;
             };
+            let was_banned = user.banned;
             user.banned = banned;
             write(&mut tx, &mut user, now).await?;
+            self.updated(&mut tx, was_banned, &user, now).await?;
             changed.push(user);
         }
         tx.commit().await?;
@@ -181,8 +191,10 @@ impl Users {
             .load_user(id)
             .await?
             .ok_or_else(|| DomainError::user_not_found(id))?;
+        let was_banned = user.banned;
         change(&mut user, now)?;
         write(&mut tx, &mut user, now).await?;
+        self.updated(&mut tx, was_banned, &user, now).await?;
         tx.commit().await?;
         Ok(self.present(user, now))
     }

@@ -134,7 +134,9 @@ impl Users {
         let now = roster_model::time::now_millis();
         second_factors.apply_flags(&mut user, now);
         second_factors.write(&mut tx, id, now).await?;
+        let was_banned = user.banned;
         super::write(&mut tx, &mut user, now).await?;
+        self.updated(&mut tx, was_banned, &user, now).await?;
         tx.commit().await?;
         Ok(self.present(user, now))
     }

@@ -1,0 +1,150 @@
+//! Events for webhooks, written to the outbox in the same transaction as the change they
+//! describe: no change without its event, no event without its change.
+//!
+//! The domain decides *which* event a change causes; the shape of its payload is Clerk's wire
+//! format, which only the wire layer knows, so it is rendered through `EventPayloads`, handed
+//! in when the application is assembled.
+
+use std::sync::Arc;
+
+use roster_model::ids::{IdPrefix, new_id};
+use roster_model::sessions::Session;
+use roster_model::time::{Millis, now_millis};
+use roster_model::users::User;
+use roster_store::{EventRecord, Tx};
+
+use crate::error::DomainResult;
+
+/// Renders event payloads in Clerk's wire format.
+pub trait EventPayloads: Send + Sync + 'static {
+    /// A user as `user.created` / `user.updated` carry it.
+    fn user(&self, user: &User) -> serde_json::Value;
+    /// What `user.deleted` carries: the deleted-object stub.
+    fn deleted_user(&self, user: &User) -> serde_json::Value;
+    /// A session with its user, as the `session.*` events carry it.
+    fn session(&self, session: &Session, user: &User) -> serde_json::Value;
+    /// The envelope around `data`: `{data, object:"event", type, timestamp, instance_id}`.
+    fn envelope(
+        &self,
+        event_type: &str,
+        data: serde_json::Value,
+        timestamp: Millis,
+        instance_id: &str,
+    ) -> serde_json::Value;
+}
+
+/// The session events Roster emits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionEvent {
+    Created,
+    Revoked,
+    Ended,
+    Removed,
+}
+
+impl SessionEvent {
+    pub fn event_type(self) -> &'static str {
+        match self {
+            SessionEvent::Created => "session.created",
+            SessionEvent::Revoked => "session.revoked",
+            SessionEvent::Ended => "session.ended",
+            SessionEvent::Removed => "session.removed",
+        }
+    }
+}
+
+/// Writes events to the outbox; cheap to clone.
+#[derive(Clone)]
+pub struct Events {
+    instance_id: Arc<str>,
+    payloads: Arc<dyn EventPayloads>,
+}
+
+impl Events {
+    pub fn new(instance_id: String, payloads: Arc<dyn EventPayloads>) -> Self {
+        Events {
+            instance_id: instance_id.into(),
+            payloads,
+        }
+    }
+
+    /// A fresh `ins_…` id for a new instance.
+    pub fn new_instance_id() -> String {
+        new_id(IdPrefix::Instance)
+    }
+
+    pub fn instance_id(&self) -> &str {
+        &self.instance_id
+    }
+
+    /// Writes one event of any type to the outbox inside `tx`; returns its `msg_…` id.
+    /// `ordering_key` (a user id) keeps one user's events in order at each endpoint. Other
+    /// capabilities (mail, SMS) call this with their own `data`.
+    pub async fn emit_event(
+        &self,
+        tx: &mut Tx,
+        event_type: &str,
+        ordering_key: Option<&str>,
+        data: serde_json::Value,
+    ) -> DomainResult<String> {
+        let now = now_millis();
+        let envelope = self
+            .payloads
+            .envelope(event_type, data, now, &self.instance_id);
+        let record = EventRecord {
+            id: new_id(IdPrefix::Message),
+            event_type: event_type.to_owned(),
+            ordering_key: ordering_key.map(str::to_owned),
+            payload: envelope.to_string(),
+            created_at: now,
+        };
+        tx.insert_event(&record, || new_id(IdPrefix::Delivery))
+            .await?;
+        Ok(record.id)
+    }
+
+    pub(crate) async fn user_created(&self, tx: &mut Tx, user: &User) -> DomainResult<()> {
+        let data = self.payloads.user(user);
+        self.emit_event(tx, "user.created", Some(&user.id), data)
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn user_updated(&self, tx: &mut Tx, user: &User) -> DomainResult<()> {
+        let data = self.payloads.user(user);
+        self.emit_event(tx, "user.updated", Some(&user.id), data)
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn user_deleted(&self, tx: &mut Tx, user: &User) -> DomainResult<()> {
+        let data = self.payloads.deleted_user(user);
+        self.emit_event(tx, "user.deleted", Some(&user.id), data)
+            .await
+            .map(drop)
+    }
+
+    pub(crate) async fn session(
+        &self,
+        tx: &mut Tx,
+        event: SessionEvent,
+        session: &Session,
+        user: &User,
+    ) -> DomainResult<()> {
+        let data = self.payloads.session(session, user);
+        self.emit_event(tx, event.event_type(), Some(&session.user_id), data)
+            .await
+            .map(drop)
+    }
+}
+
+/// The free-function form of [`Events::emit_event`], for callers that hold an `Events`.
+pub async fn emit_event(
+    tx: &mut Tx,
+    events: &Events,
+    event_type: &str,
+    ordering_key: Option<&str>,
+    data: serde_json::Value,
+) -> DomainResult<String> {
+    events.emit_event(tx, event_type, ordering_key, data).await
+}

@@ -1,0 +1,266 @@
+//! Webhook endpoints (Roster's own API; Clerk leaves this to Svix): create, read, change,
+//! delete, their recent deliveries, and the replay of an event. Each endpoint has a `whsec_`
+//! signing secret, stored sealed because signing needs it back.
+
+mod delivery;
+
+pub use delivery::{AttemptOutcome, OutgoingDelivery, RetrySchedule, signature};
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::RngCore;
+use roster_model::ids::{IdPrefix, new_id};
+use roster_model::time::now_millis;
+use roster_model::webhooks::{Delivery, WebhookEndpoint};
+use roster_store::Store;
+
+use crate::error::{DomainError, DomainResult, FieldErrorKind};
+use crate::secret_keys::SecretKeys;
+
+/// Event types an endpoint may subscribe to.
+pub const EVENT_TYPES: [&str; 10] = [
+    "user.created",
+    "user.updated",
+    "user.deleted",
+    "session.created",
+    "session.pending",
+    "session.revoked",
+    "session.ended",
+    "session.removed",
+    "email.created",
+    "sms.created",
+];
+
+/// Random bytes in a signing secret (Svix uses 24).
+const SECRET_BYTES: usize = 24;
+/// Longest accepted endpoint URL.
+const MAX_URL_LENGTH: usize = 2048;
+
+/// An endpoint with its signing secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointWithSecret {
+    pub endpoint: WebhookEndpoint,
+    pub secret: String,
+}
+
+/// A change to an endpoint; absent fields stay as they are. `events: Some(None)` subscribes
+/// to every event.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndpointChanges {
+    pub url: Option<String>,
+    pub events: Option<Option<Vec<String>>>,
+}
+
+#[derive(Clone)]
+pub struct Webhooks {
+    store: Store,
+    secret_keys: Arc<SecretKeys>,
+    schedule: RetrySchedule,
+}
+
+impl Webhooks {
+    pub fn new(store: Store, secret_keys: Arc<SecretKeys>, schedule: RetrySchedule) -> Self {
+        Webhooks {
+            store,
+            secret_keys,
+            schedule,
+        }
+    }
+
+    pub async fn create(
+        &self,
+        url: Option<String>,
+        events: Option<Vec<String>>,
+    ) -> DomainResult<EndpointWithSecret> {
+        let url = url.ok_or_else(|| DomainError::field("url", FieldErrorKind::Missing))?;
+        validate_url(&url)?;
+        let events = validate_events(events)?;
+        let now = now_millis();
+        let endpoint = WebhookEndpoint {
+            id: new_id(IdPrefix::WebhookEndpoint),
+            url,
+            events,
+            created_at: now,
+            updated_at: now,
+        };
+        let secret = new_secret();
+        let sealed = self.secret_keys.seal(secret.as_bytes(), &endpoint.id);
+        let mut tx = self.store.begin().await?;
+        tx.insert_webhook_endpoint(&endpoint, &sealed.key_id, &sealed.bytes)
+            .await?;
+        tx.commit().await?;
+        Ok(EndpointWithSecret { endpoint, secret })
+    }
+
+    pub async fn get(&self, id: &str) -> DomainResult<EndpointWithSecret> {
+        let (endpoint, key_id, sealed) = self
+            .store
+            .get_webhook_endpoint(id)
+            .await?
+            .ok_or_else(|| endpoint_not_found(id))?;
+        let secret = self.open_secret(&endpoint.id, &key_id, &sealed)?;
+        Ok(EndpointWithSecret { endpoint, secret })
+    }
+
+    pub async fn list(&self) -> DomainResult<Vec<EndpointWithSecret>> {
+        self.store
+            .list_webhook_endpoints()
+            .await?
+            .into_iter()
+            .map(|(endpoint, key_id, sealed)| {
+                let secret = self.open_secret(&endpoint.id, &key_id, &sealed)?;
+                Ok(EndpointWithSecret { endpoint, secret })
+            })
+            .collect()
+    }
+
+    pub async fn update(
+        &self,
+        id: &str,
+        changes: EndpointChanges,
+    ) -> DomainResult<EndpointWithSecret> {
+        if let Some(url) = &changes.url {
+            validate_url(url)?;
+        }
+        let events = changes.events.map(validate_events).transpose()?;
+        let mut current = self.get(id).await?;
+        if let Some(url) = changes.url {
+            current.endpoint.url = url;
+        }
+        if let Some(events) = events {
+            current.endpoint.events = events;
+        }
+        current.endpoint.updated_at = now_millis().max(current.endpoint.updated_at);
+        let mut tx = self.store.begin().await?;
+        if !tx.update_webhook_endpoint(&current.endpoint).await? {
+            return Err(endpoint_not_found(id));
+        }
+        tx.commit().await?;
+        Ok(current)
+    }
+
+    /// Deletes the endpoint and its pending deliveries.
+    pub async fn delete(&self, id: &str) -> DomainResult<()> {
+        let mut tx = self.store.begin().await?;
+        if !tx.delete_webhook_endpoint(id).await? {
+            return Err(endpoint_not_found(id));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The endpoint's deliveries, newest first.
+    pub async fn deliveries(
+        &self,
+        id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> DomainResult<Vec<Delivery>> {
+        if !(1..=500).contains(&limit) {
+            return Err(DomainError::field(
+                "limit",
+                FieldErrorKind::ValueInvalid {
+                    reason: "must be between 1 and 500".to_owned(),
+                },
+            ));
+        }
+        if offset < 0 {
+            return Err(DomainError::field(
+                "offset",
+                FieldErrorKind::ValueInvalid {
+                    reason: "must be 0 or more".to_owned(),
+                },
+            ));
+        }
+        self.get(id).await?;
+        Ok(self.store.list_deliveries(id, limit, offset).await?)
+    }
+
+    /// Queues the event `event_id` (`msg_…`) for delivery to the endpoint again, with the
+    /// same `svix-id`; returns the new delivery.
+    pub async fn replay(&self, endpoint_id: &str, event_id: &str) -> DomainResult<Delivery> {
+        self.get(endpoint_id).await?;
+        let delivery_id = new_id(IdPrefix::Delivery);
+        let mut tx = self.store.begin().await?;
+        if !tx
+            .replay_event(endpoint_id, event_id, &delivery_id, now_millis())
+            .await?
+        {
+            return Err(DomainError::NotFound {
+                resource: "event",
+                id: event_id.to_owned(),
+            });
+        }
+        tx.commit().await?;
+        self.store
+            .list_deliveries(endpoint_id, 50, 0)
+            .await?
+            .into_iter()
+            .find(|delivery| delivery.id == delivery_id)
+            .ok_or(DomainError::Internal("a replayed delivery vanished"))
+    }
+
+    fn open_secret(&self, endpoint_id: &str, key_id: &str, sealed: &[u8]) -> DomainResult<String> {
+        let bytes = self.secret_keys.open(key_id, sealed, endpoint_id)?;
+        String::from_utf8(bytes).map_err(|_| DomainError::Internal("a webhook secret is not text"))
+    }
+}
+
+fn endpoint_not_found(id: &str) -> DomainError {
+    DomainError::NotFound {
+        resource: "webhook endpoint",
+        id: id.to_owned(),
+    }
+}
+
+fn new_secret() -> String {
+    let mut bytes = [0u8; SECRET_BYTES];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("whsec_{}", STANDARD.encode(bytes))
+}
+
+fn validate_url(text: &str) -> DomainResult<()> {
+    let invalid = || {
+        DomainError::field(
+            "url",
+            FieldErrorKind::FormatInvalid {
+                expected: "an absolute http or https URL".to_owned(),
+            },
+        )
+    };
+    if text.len() > MAX_URL_LENGTH {
+        return Err(DomainError::field(
+            "url",
+            FieldErrorKind::MaxLengthExceeded {
+                max: MAX_URL_LENGTH,
+            },
+        ));
+    }
+    let url = url::Url::parse(text).map_err(|_| invalid())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(invalid());
+    }
+    Ok(())
+}
+
+/// An empty or absent list subscribes to every event.
+fn validate_events(events: Option<Vec<String>>) -> DomainResult<Option<Vec<String>>> {
+    let Some(mut events) = events.filter(|events| !events.is_empty()) else {
+        return Ok(None);
+    };
+    if let Some(unknown) = events.iter().find(|e| !EVENT_TYPES.contains(&e.as_str())) {
+        return Err(DomainError::field(
+            "events",
+            FieldErrorKind::ValueInvalid {
+                reason: format!(
+                    "names an unknown event type ({unknown}); known types are {}",
+                    EVENT_TYPES.join(", ")
+                ),
+            },
+        ));
+    }
+    events.dedup();
+    Ok(Some(events))
+}

@@ -1,0 +1,104 @@
+//! The outbox: events written in the transaction of the change that caused them, each fanned
+//! out at once into one pending delivery per subscribed endpoint. Also the instance's id, which
+//! every event names.
+
+use roster_model::time::Millis;
+use sqlx::Row;
+
+use crate::{Store, StoreResult, Tx};
+
+/// One event as the outbox stores it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventRecord {
+    pub id: String,
+    pub event_type: String,
+    pub ordering_key: Option<String>,
+    /// The envelope, serialized once: these exact bytes are signed and sent.
+    pub payload: String,
+    pub created_at: Millis,
+}
+
+impl Store {
+    /// The instance's id, made by `make` and stored on first call; later calls (and other
+    /// nodes sharing the database) read the stored one.
+    pub async fn instance_id(&self, make: impl FnOnce() -> String) -> StoreResult<String> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO instance (key, value) VALUES ('id', $1) ON CONFLICT DO NOTHING")
+            .bind(make())
+            .execute(tx.connection())
+            .await?;
+        let id: String = sqlx::query("SELECT value FROM instance WHERE key = 'id'")
+            .fetch_one(tx.connection())
+            .await?
+            .try_get(0)?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
+impl Tx {
+    /// Appends an event and queues its delivery to every endpoint that subscribes to its type;
+    /// `new_delivery_id` names each delivery. Returns how many deliveries were queued.
+    pub async fn insert_event(
+        &mut self,
+        event: &EventRecord,
+        mut new_delivery_id: impl FnMut() -> String,
+    ) -> StoreResult<u64> {
+        let seq: i64 = sqlx::query(
+            "INSERT INTO events (id, type, ordering_key, payload, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+        )
+        .bind(&event.id)
+        .bind(&event.event_type)
+        .bind(&event.ordering_key)
+        .bind(&event.payload)
+        .bind(event.created_at)
+        .fetch_one(self.connection())
+        .await?
+        .try_get(0)?;
+        let endpoints: Vec<String> = sqlx::query(
+            "SELECT id FROM webhook_endpoints WHERE events IS NULL \
+             OR EXISTS (SELECT 1 FROM json_each(webhook_endpoints.events) WHERE value = $1) \
+             ORDER BY created_at, id",
+        )
+        .bind(&event.event_type)
+        .fetch_all(self.connection())
+        .await?
+        .iter()
+        .map(|row| row.try_get(0))
+        .collect::<Result<_, _>>()?;
+        for endpoint_id in &endpoints {
+            self.insert_delivery(
+                &new_delivery_id(),
+                seq,
+                endpoint_id,
+                event.ordering_key.as_deref(),
+                event.created_at,
+            )
+            .await?;
+        }
+        Ok(endpoints.len() as u64)
+    }
+
+    pub(crate) async fn insert_delivery(
+        &mut self,
+        id: &str,
+        event_seq: i64,
+        endpoint_id: &str,
+        ordering_key: Option<&str>,
+        now: Millis,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (id, event_seq, endpoint_id, ordering_key, status, \
+             attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
+        )
+        .bind(id)
+        .bind(event_seq)
+        .bind(endpoint_id)
+        .bind(ordering_key)
+        .bind(now)
+        .execute(self.connection())
+        .await?;
+        Ok(())
+    }
+}

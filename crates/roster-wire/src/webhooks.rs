@@ -1,0 +1,120 @@
+//! Roster's own webhook-endpoint API (Clerk leaves endpoints to Svix): the endpoint object,
+//! its request bodies, deliveries, and the event envelope Clerk sends (spec §7.1).
+
+use roster_model::webhooks::{Delivery as ModelDelivery, WebhookEndpoint as ModelEndpoint};
+use serde::{Deserialize, Serialize};
+
+use crate::nullable::double_option;
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct WebhookEndpoint {
+    pub object: &'static str,
+    pub id: String,
+    pub url: String,
+    /// Subscribed event types; `null` means every event.
+    pub events: Option<Vec<String>>,
+    /// `whsec_…`: the key receivers verify signatures with.
+    pub secret: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl WebhookEndpoint {
+    pub fn from_model(endpoint: &ModelEndpoint, secret: &str) -> Self {
+        WebhookEndpoint {
+            object: "webhook_endpoint",
+            id: endpoint.id.clone(),
+            url: endpoint.url.clone(),
+            events: endpoint.events.clone(),
+            secret: secret.to_owned(),
+            created_at: endpoint.created_at,
+            updated_at: endpoint.updated_at,
+        }
+    }
+}
+
+/// `POST /webhook_endpoints`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct CreateWebhookEndpointRequest {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+}
+
+/// `PATCH /webhook_endpoints/{id}`: absent keys stay; `events: null` subscribes to all.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct UpdateWebhookEndpointRequest {
+    pub url: Option<String>,
+    #[serde(deserialize_with = "double_option")]
+    pub events: Option<Option<Vec<String>>>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct WebhookDelivery {
+    pub object: &'static str,
+    pub id: String,
+    pub endpoint_id: String,
+    /// The event's id, sent as `svix-id`.
+    pub event_id: String,
+    pub event_type: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: &'static str,
+    pub attempts: i64,
+    pub next_attempt_at: Option<i64>,
+    pub last_attempt_at: Option<i64>,
+    pub last_response_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl WebhookDelivery {
+    pub fn from_model(delivery: &ModelDelivery) -> Self {
+        WebhookDelivery {
+            object: "webhook_delivery",
+            id: delivery.id.clone(),
+            endpoint_id: delivery.endpoint_id.clone(),
+            event_id: delivery.event_id.clone(),
+            event_type: delivery.event_type.clone(),
+            status: delivery.status.as_str(),
+            attempts: delivery.attempts,
+            next_attempt_at: delivery.next_attempt_at,
+            last_attempt_at: delivery.last_attempt_at,
+            last_response_code: delivery.last_response_code,
+            last_error: delivery.last_error.clone(),
+            delivered_at: delivery.delivered_at,
+            created_at: delivery.created_at,
+        }
+    }
+}
+
+/// The envelope of every event Clerk sends: `{data, object:"event", type, timestamp,
+/// instance_id}`; `timestamp` in milliseconds.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Event {
+    pub data: serde_json::Value,
+    pub object: &'static str,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub timestamp: i64,
+    pub instance_id: String,
+}
+
+/// A session as the `session.*` events carry it: the Session with its full `user`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SessionWithUser {
+    #[serde(flatten)]
+    pub session: crate::sessions::Session,
+    pub user: crate::users::User,
+}
+
+/// What `user.deleted` carries.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DeletedUser {
+    pub object: &'static str,
+    pub id: String,
+    pub deleted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+}

@@ -1,0 +1,142 @@
+//! The webhook delivery worker: claims due deliveries from the outbox under a lease, sends
+//! each signed request with a timeout, and records the outcome. At most `concurrency`
+//! requests are in flight, each on its own task, so a slow or dead endpoint holds only its
+//! own deliveries back, and never a request to the API.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use roster_domain::Webhooks;
+use roster_domain::webhooks::{AttemptOutcome, OutgoingDelivery};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::config::WebhookSettings;
+
+/// How often an idle worker looks for due deliveries.
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// A claim outlives the request's timeout by this much, so it never lapses mid-attempt.
+const LEASE_MARGIN: Duration = Duration::from_secs(10);
+/// Longest error text kept with a delivery.
+const MAX_ERROR_LENGTH: usize = 300;
+
+pub struct DeliveryWorker {
+    webhooks: Webhooks,
+    client: reqwest::Client,
+    concurrency: usize,
+    lease: Duration,
+}
+
+impl DeliveryWorker {
+    pub fn new(webhooks: Webhooks, settings: &WebhookSettings) -> anyhow::Result<Self> {
+        let timeout = Duration::from_secs(settings.timeout_seconds.max(1));
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Roster-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(DeliveryWorker {
+            webhooks,
+            client,
+            concurrency: settings.concurrency.max(1),
+            lease: timeout + LEASE_MARGIN,
+        })
+    }
+
+    /// Delivers until `stop` turns true; in-flight attempts are then abandoned, and their
+    /// leases lapse so that the next start retries them.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let slots = Arc::new(Semaphore::new(self.concurrency));
+        let mut in_flight = JoinSet::new();
+        let lease_ms = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX);
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            while in_flight.try_join_next().is_some() {}
+            let free = slots.available_permits();
+            let mut claimed = 0;
+            if free > 0 {
+                match self.webhooks.any_due().await {
+                    Ok(true) => match self.webhooks.claim_due(free as i64, lease_ms).await {
+                        Ok(batch) => {
+                            claimed = batch.len();
+                            for delivery in batch {
+                                let Ok(permit) = slots.clone().acquire_owned().await else {
+                                    break;
+                                };
+                                let webhooks = self.webhooks.clone();
+                                let client = self.client.clone();
+                                in_flight.spawn(async move {
+                                    attempt(&webhooks, &client, delivery).await;
+                                    drop(permit);
+                                });
+                            }
+                        }
+                        Err(error) => tracing::error!(?error, "claiming webhook deliveries failed"),
+                    },
+                    Ok(false) => {}
+                    Err(error) => tracing::error!(?error, "reading the webhook outbox failed"),
+                }
+            }
+            if claimed == 0 || claimed == free {
+                // Idle, or every slot busy: wait a moment (or for the stop signal).
+                tokio::select! {
+                    _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+        in_flight.abort_all();
+    }
+}
+
+/// Sends one delivery and records what happened.
+async fn attempt(webhooks: &Webhooks, client: &reqwest::Client, delivery: OutgoingDelivery) {
+    let response = client
+        .post(&delivery.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("svix-id", &delivery.message_id)
+        .header("svix-timestamp", delivery.timestamp.to_string())
+        .header("svix-signature", &delivery.signature)
+        .body(delivery.body.clone())
+        .send()
+        .await;
+    let outcome = match response {
+        Ok(response) if response.status().is_success() => AttemptOutcome::Delivered {
+            status: response.status().as_u16(),
+        },
+        Ok(response) => AttemptOutcome::Failed {
+            status: Some(response.status().as_u16()),
+            error: format!("the endpoint answered {}", response.status()),
+        },
+        Err(error) => {
+            // reqwest's own message is generic; the cause (refused, timed out, …) is in its
+            // sources.
+            let error = error.without_url();
+            let mut text = error.to_string();
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                text.push_str(": ");
+                text.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            text.truncate(MAX_ERROR_LENGTH);
+            AttemptOutcome::Failed {
+                status: None,
+                error: text,
+            }
+        }
+    };
+    if let AttemptOutcome::Failed { error, .. } = &outcome {
+        tracing::debug!(delivery = %delivery.delivery_id, %error, "a webhook delivery attempt failed");
+    }
+    if let Err(error) = webhooks
+        .record(&delivery.delivery_id, delivery.attempts, outcome)
+        .await
+    {
+        // The lease lapses and the delivery is tried again: at least once, never lost.
+        tracing::error!(delivery = %delivery.delivery_id, ?error, "recording a webhook attempt failed");
+    }
+}
