@@ -58,15 +58,20 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(instance: InstanceSettings) -> TestApp {
+    spawn_app_configured(|config| config.instance = instance).await
+}
+
+/// A server whose settings `configure` adjusts after the test defaults are set.
+pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temporary data folder");
     let key = format!("sk_test_{}", uuid_like());
-    let config = Config {
+    let mut config = Config {
         addr: "127.0.0.1:0".parse().expect("address"),
         data_dir: data_dir.path().to_path_buf(),
         secret_key: Some(key.clone()),
-        instance,
         ..Config::default()
     };
+    configure(&mut config);
     let application = roster::Application::build(config)
         .await
         .expect("server starts");

@@ -3,9 +3,15 @@
 
 mod auth;
 mod helpers;
+mod receiver;
+mod sessions;
+mod sessions_tokens;
 mod users_create;
 mod users_list;
 mod users_metadata;
 mod users_mfa;
 mod users_moderation;
 mod users_update;
+mod webhooks;
+mod webhooks_crash;
+mod webhooks_delivery;

@@ -1,0 +1,182 @@
+//! Session tokens: RS256 JWTs that verify against `GET /jwks`, with Clerk's claims, refused
+//! for sessions that are no longer active; signing keys kept across restarts and rotated.
+
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_configured};
+use crate::sessions::create_session;
+
+async fn session(app: &TestApp) -> (String, String) {
+    let user = app.create_user(json!({"first_name": "T"})).await;
+    let user = user["id"].as_str().expect("id").to_owned();
+    let session = create_session(app, &user).await;
+    (user, session["id"].as_str().expect("id").to_owned())
+}
+
+/// Verifies `jwt` with the key the JWKS publishes under its `kid`.
+async fn verify(app: &TestApp, jwt: &str) -> Value {
+    let header = jsonwebtoken::decode_header(jwt).expect("header");
+    assert_eq!(header.alg, Algorithm::RS256);
+    assert_eq!(header.typ.as_deref(), Some("JWT"));
+    let kid = header.kid.expect("kid");
+    let jwks = app.get("/jwks").await.ok();
+    let key = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|key| key["kid"] == kid.as_str())
+        .expect("the token's key is published");
+    assert_eq!(
+        (&key["kty"], &key["alg"], &key["use"]),
+        (&json!("RSA"), &json!("RS256"), &json!("sig"))
+    );
+    let decoding = DecodingKey::from_rsa_components(
+        key["n"].as_str().expect("n"),
+        key["e"].as_str().expect("e"),
+    )
+    .expect("an RSA key");
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.set_required_spec_claims(&["exp", "nbf", "sub", "iss"]);
+    validation.validate_nbf = true;
+    jsonwebtoken::decode::<Value>(jwt, &decoding, &validation)
+        .expect("the token verifies")
+        .claims
+}
+
+#[tokio::test]
+async fn a_session_token_carries_clerks_claims_and_verifies_against_the_jwks() {
+    let app = spawn_app().await;
+    let (user, id) = session(&app).await;
+    let before = app.user(&user).await["last_active_at"]
+        .as_i64()
+        .expect("set");
+    let token = app
+        .post(&format!("/sessions/{id}/tokens"), json!({}))
+        .await
+        .ok();
+    assert_eq!(token["object"], "token");
+    let claims = verify(&app, token["jwt"].as_str().expect("jwt")).await;
+    assert_eq!(claims["sub"], user.as_str());
+    assert_eq!(claims["sid"], id.as_str());
+    assert_eq!(claims["iss"], app.base.as_str());
+    assert_eq!(claims["v"], 2);
+    let iat = claims["iat"].as_i64().expect("iat");
+    assert_eq!(claims["exp"].as_i64(), Some(iat + 60));
+    assert!(claims["nbf"].as_i64().expect("nbf") <= iat);
+
+    let longer = app
+        .post(
+            &format!("/sessions/{id}/tokens"),
+            json!({"expires_in_seconds": 3600}),
+        )
+        .await
+        .ok();
+    let claims = verify(&app, longer["jwt"].as_str().expect("jwt")).await;
+    assert_eq!(
+        claims["exp"].as_i64().expect("exp") - claims["iat"].as_i64().expect("iat"),
+        3600
+    );
+    // Issuing a token is activity.
+    assert!(
+        app.user(&user).await["last_active_at"]
+            .as_i64()
+            .expect("set")
+            >= before
+    );
+    let session = app.get(&format!("/sessions/{id}")).await.ok();
+    assert!(session["last_active_at"].as_i64().expect("set") >= before);
+}
+
+#[tokio::test]
+async fn token_lifetimes_outside_clerks_range_are_refused() {
+    let app = spawn_app().await;
+    let (_, id) = session(&app).await;
+    for seconds in [29, 315_360_001] {
+        let reply = app
+            .post(
+                &format!("/sessions/{id}/tokens"),
+                json!({"expires_in_seconds": seconds}),
+            )
+            .await;
+        reply.assert_error(422, "form_param_value_invalid");
+        assert_eq!(reply.param(), "expires_in_seconds");
+    }
+}
+
+#[tokio::test]
+async fn revoked_and_ended_sessions_get_no_tokens() {
+    let app = spawn_app().await;
+    let (_, revoked) = session(&app).await;
+    app.post(&format!("/sessions/{revoked}/revoke"), json!({}))
+        .await
+        .ok();
+    let reply = app
+        .post(&format!("/sessions/{revoked}/tokens"), json!({}))
+        .await;
+    reply.assert_error(404, "resource_not_found");
+    let (user, ended) = session(&app).await;
+    app.delete(&format!("/users/{user}")).await.ok();
+    app.post(&format!("/sessions/{ended}/tokens"), json!({}))
+        .await
+        .assert_error(404, "resource_not_found");
+    app.post("/sessions/sess_missing/tokens", json!({}))
+        .await
+        .assert_error(404, "resource_not_found");
+}
+
+#[tokio::test]
+async fn the_signing_key_is_created_once_private_and_kept_across_restarts() {
+    let data_dir = tempfile::tempdir().expect("folder");
+    let path = data_dir.path().to_path_buf();
+    let first = spawn_app_configured(|config| config.data_dir = path.clone()).await;
+    let kid = first.get("/jwks").await.ok()["keys"][0]["kid"].clone();
+    let key_file = data_dir.path().join("session-signing-key.pem");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file)
+            .expect("key file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let second = spawn_app_configured(|config| config.data_dir = path.clone()).await;
+    assert_eq!(second.get("/jwks").await.ok()["keys"][0]["kid"], kid);
+}
+
+#[tokio::test]
+async fn after_a_rotation_the_retired_key_is_still_published() {
+    let old = roster_domain::SigningKeys::generate_pem().expect("key");
+    let new = roster_domain::SigningKeys::generate_pem().expect("key");
+    let before =
+        spawn_app_configured(|config| config.session_signing_key = Some(old.clone())).await;
+    let (_, id) = session(&before).await;
+    let old_token = before
+        .post(&format!("/sessions/{id}/tokens"), json!({}))
+        .await
+        .ok()["jwt"]
+        .as_str()
+        .expect("jwt")
+        .to_owned();
+
+    let after = spawn_app_configured(|config| {
+        config.session_signing_key = Some(new.clone());
+        config.retired_session_signing_keys = vec![old.clone()];
+    })
+    .await;
+    let jwks = after.get("/jwks").await.ok();
+    assert_eq!(jwks["keys"].as_array().expect("keys").len(), 2);
+    // A token signed before the rotation still verifies against the new server's JWKS, and
+    // new tokens are signed with the new key.
+    verify(&after, &old_token).await;
+    let (_, id) = session(&after).await;
+    let new_token = after
+        .post(&format!("/sessions/{id}/tokens"), json!({}))
+        .await
+        .ok();
+    let kid = jsonwebtoken::decode_header(new_token["jwt"].as_str().expect("jwt"))
+        .expect("header")
+        .kid;
+    assert_eq!(kid.as_deref(), jwks["keys"][0]["kid"].as_str());
+}

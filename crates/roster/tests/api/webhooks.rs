@@ -1,0 +1,127 @@
+//! Webhook endpoints: create with a `whsec_` secret, list, read, change, delete, and the
+//! requests that are refused.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn endpoints_are_created_read_changed_and_deleted() {
+    let app = spawn_app().await;
+    let created = app
+        .post(
+            "/webhook_endpoints",
+            json!({"url": "https://example.com/hooks", "events": ["user.created", "session.revoked"]}),
+        )
+        .await
+        .ok();
+    assert_eq!(created["object"], "webhook_endpoint");
+    let id = created["id"].as_str().expect("id");
+    assert!(id.starts_with("ep_"));
+    assert_eq!(created["url"], "https://example.com/hooks");
+    assert_eq!(
+        created["events"],
+        json!(["user.created", "session.revoked"])
+    );
+    let secret = created["secret"].as_str().expect("secret");
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").expect("whsec_ prefix"))
+        .expect("base64");
+    assert!(key.len() >= 24);
+
+    assert_eq!(
+        app.get(&format!("/webhook_endpoints/{id}")).await.ok(),
+        created
+    );
+    let other = app
+        .post("/webhook_endpoints", json!({"url": "http://127.0.0.1:9/x"}))
+        .await
+        .ok();
+    assert!(other["events"].is_null(), "no filter means every event");
+    assert_ne!(other["secret"], created["secret"]);
+    let listed = app.get("/webhook_endpoints").await.ok();
+    assert_eq!(listed, json!([created, other]));
+
+    let changed = app
+        .patch(
+            &format!("/webhook_endpoints/{id}"),
+            json!({"url": "https://example.org/new"}),
+        )
+        .await
+        .ok();
+    assert_eq!(changed["url"], "https://example.org/new");
+    assert_eq!(changed["events"], created["events"]);
+    assert_eq!(changed["secret"], created["secret"]);
+    let all_events = app
+        .patch(&format!("/webhook_endpoints/{id}"), json!({"events": null}))
+        .await
+        .ok();
+    assert!(all_events["events"].is_null());
+
+    let deleted = app.delete(&format!("/webhook_endpoints/{id}")).await.ok();
+    assert_eq!(
+        deleted,
+        json!({"object": "webhook_endpoint", "id": id, "deleted": true})
+    );
+    app.get(&format!("/webhook_endpoints/{id}"))
+        .await
+        .assert_error(404, "resource_not_found");
+    app.delete(&format!("/webhook_endpoints/{id}"))
+        .await
+        .assert_error(404, "resource_not_found");
+}
+
+#[tokio::test]
+async fn bad_endpoints_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let missing = app.post("/webhook_endpoints", json!({})).await;
+    missing.assert_error(422, "form_param_missing");
+    assert_eq!(missing.param(), "url");
+    for url in ["not a url", "ftp://example.com/x", "/relative"] {
+        let reply = app.post("/webhook_endpoints", json!({"url": url})).await;
+        reply.assert_error(422, "form_param_format_invalid");
+        assert_eq!(reply.param(), "url");
+    }
+    let unknown = app
+        .post(
+            "/webhook_endpoints",
+            json!({"url": "https://example.com/x", "events": ["user.exploded"]}),
+        )
+        .await;
+    unknown.assert_error(422, "form_param_value_invalid");
+    assert_eq!(unknown.param(), "events");
+    app.post(
+        "/webhook_endpoints",
+        json!({"url": "https://example.com/x", "colour": "red"}),
+    )
+    .await
+    .assert_error(422, "form_param_unknown");
+    assert_eq!(app.get("/webhook_endpoints").await.ok(), json!([]));
+
+    let created = app
+        .post(
+            "/webhook_endpoints",
+            json!({"url": "https://example.com/x"}),
+        )
+        .await
+        .ok();
+    let id = created["id"].as_str().expect("id");
+    app.patch(&format!("/webhook_endpoints/{id}"), json!({"url": "nope"}))
+        .await
+        .assert_error(422, "form_param_format_invalid");
+    assert_eq!(
+        app.get(&format!("/webhook_endpoints/{id}")).await.ok(),
+        created
+    );
+    app.get("/webhook_endpoints/ep_missing/deliveries")
+        .await
+        .assert_error(404, "resource_not_found");
+    app.post(
+        &format!("/webhook_endpoints/{id}/replay/msg_missing"),
+        json!({}),
+    )
+    .await
+    .assert_error(404, "resource_not_found");
+}
