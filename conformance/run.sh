@@ -108,7 +108,8 @@ run_suite() {
     return 1
   fi
   local status=0
-  ROSTER_URL="$suite_url" ROSTER_SECRET_KEY="$suite_key" "$@" || status=$?
+  # ROSTER_BIN lets a suite start servers of its own (the webhook tests kill and restart one).
+  ROSTER_BIN="$ROSTER_BIN" ROSTER_URL="$suite_url" ROSTER_SECRET_KEY="$suite_key" "$@" || status=$?
   if ((status != 0)); then
     echo "--- $name suite failed (exit $status); server log:" >&2
     cat "$server_log" >&2
