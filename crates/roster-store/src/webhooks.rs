@@ -236,6 +236,27 @@ impl Tx {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Replaces a secret sealed under `old_key_id`; false when it changed meanwhile.
+    pub async fn reseal_webhook_secret(
+        &mut self,
+        id: &str,
+        old_key_id: &str,
+        key_id: &str,
+        sealed_secret: &[u8],
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE webhook_endpoints SET key_id = $3, sealed_secret = $4 \
+             WHERE id = $1 AND key_id = $2",
+        )
+        .bind(id)
+        .bind(old_key_id)
+        .bind(key_id)
+        .bind(sealed_secret)
+        .execute(self.connection())
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
     /// Deletes the endpoint and, with it, its deliveries.
     pub async fn delete_webhook_endpoint(&mut self, id: &str) -> StoreResult<bool> {
         let result = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1")

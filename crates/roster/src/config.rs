@@ -136,8 +136,9 @@ impl Config {
         figment = figment.merge(
             Env::prefixed("ROSTER_")
                 .filter(|key| {
+                    // The key keeps the environment's case (`ENCRYPTION_KEY`).
                     let top = key.as_str().split("__").next().unwrap_or_default();
-                    SETTINGS.contains(&top)
+                    SETTINGS.iter().any(|name| name.eq_ignore_ascii_case(top))
                 })
                 .split("__"),
         );

@@ -88,8 +88,8 @@ enum KeysCommand {
     List,
     /// Revoke a key by its id (`ak_…`).
     Revoke { id: String },
-    /// After rotating the encryption key, re-seal every stored TOTP secret under the new
-    /// current key, so the retired key can eventually be dropped.
+    /// After rotating the encryption key, re-seal every stored TOTP secret and webhook
+    /// signing secret under the new current key, so the retired key can eventually be dropped.
     Reseal,
 }
 
@@ -185,13 +185,18 @@ async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
             println!("revoked {id}");
         }
         KeysCommand::Reseal => {
-            let users = roster_domain::Users::new(
+            let secret_keys = roster::secret_keys::load(&config)?;
+            let webhooks = roster_domain::Webhooks::new(
                 store.clone(),
-                config.instance.clone(),
-                roster::secret_keys::load(&config)?,
+                std::sync::Arc::new(secret_keys.clone()),
+                roster_domain::webhooks::RetrySchedule::default(),
             );
+            let users =
+                roster_domain::Users::new(store.clone(), config.instance.clone(), secret_keys);
             let count = users.reseal_totp_secrets().await?;
             println!("re-sealed {count} TOTP secrets under the current encryption key");
+            let count = webhooks.reseal_secrets().await?;
+            println!("re-sealed {count} webhook signing secrets under the current encryption key");
         }
     }
     store.close().await;

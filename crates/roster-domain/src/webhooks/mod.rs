@@ -202,6 +202,28 @@ impl Webhooks {
             .ok_or(DomainError::Internal("a replayed delivery vanished"))
     }
 
+    /// Re-seals every endpoint's secret under the current encryption key, after a rotation.
+    /// Returns how many were re-sealed.
+    pub async fn reseal_secrets(&self) -> DomainResult<usize> {
+        let mut count = 0;
+        for (endpoint, key_id, sealed) in self.store.list_webhook_endpoints().await? {
+            if key_id == self.secret_keys.current_id() {
+                continue;
+            }
+            let secret = self.secret_keys.open(&key_id, &sealed, &endpoint.id)?;
+            let resealed = self.secret_keys.seal(&secret, &endpoint.id);
+            let mut tx = self.store.begin().await?;
+            if tx
+                .reseal_webhook_secret(&endpoint.id, &key_id, &resealed.key_id, &resealed.bytes)
+                .await?
+            {
+                count += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(count)
+    }
+
     fn open_secret(&self, endpoint_id: &str, key_id: &str, sealed: &[u8]) -> DomainResult<String> {
         let bytes = self.secret_keys.open(key_id, sealed, endpoint_id)?;
         String::from_utf8(bytes).map_err(|_| DomainError::Internal("a webhook secret is not text"))

@@ -125,3 +125,58 @@ async fn bad_endpoints_are_refused_and_change_nothing() {
     .await
     .assert_error(404, "resource_not_found");
 }
+
+#[tokio::test]
+async fn signing_secrets_survive_an_encryption_key_rotation_and_reseal() {
+    use crate::helpers::spawn_app_configured;
+
+    let data_dir = tempfile::tempdir().expect("folder");
+    let path = data_dir.path().to_path_buf();
+    let (old, new) = (STANDARD.encode([1u8; 32]), STANDARD.encode([2u8; 32]));
+    let before = spawn_app_configured(|config| {
+        config.data_dir = path.clone();
+        config.encryption_key = Some(old.clone());
+    })
+    .await;
+    let created = before
+        .post(
+            "/webhook_endpoints",
+            json!({"url": "https://example.com/x"}),
+        )
+        .await
+        .ok();
+    let id = created["id"].as_str().expect("id");
+
+    // The old key, retired, still opens the secret.
+    let rotated = spawn_app_configured(|config| {
+        config.data_dir = path.clone();
+        config.encryption_key = Some(new.clone());
+        config.retired_encryption_keys = vec![old.clone()];
+    })
+    .await;
+    let endpoint = rotated.get(&format!("/webhook_endpoints/{id}")).await.ok();
+    assert_eq!(endpoint["secret"], created["secret"]);
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["keys", "reseal"])
+        .env("ROSTER_DATA_DIR", &path)
+        .env("ROSTER_ENCRYPTION_KEY", &new)
+        .env("ROSTER_RETIRED_ENCRYPTION_KEYS", format!("[\"{old}\"]"))
+        .env_remove("ROSTER_CONFIG")
+        .env_remove("ROSTER_DATABASE_URL")
+        .output()
+        .expect("roster keys reseal runs");
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("re-sealed 1 webhook signing secrets")
+    );
+
+    // Re-sealed: the new key alone opens it.
+    let after = spawn_app_configured(|config| {
+        config.data_dir = path.clone();
+        config.encryption_key = Some(new.clone());
+    })
+    .await;
+    let endpoint = after.get(&format!("/webhook_endpoints/{id}")).await.ok();
+    assert_eq!(endpoint["secret"], created["secret"]);
+}
