@@ -119,27 +119,36 @@ impl Store {
     /// Claims up to `limit` due deliveries until `lease_until`. A delivery is due when its
     /// time has come, nobody holds a lease on it, and no earlier delivery with the same
     /// ordering key to the same endpoint is still pending, so one user's events arrive in
-    /// order.
+    /// order. No endpoint gets more than `per_endpoint` deliveries in flight, so a slow one
+    /// cannot take every slot from the others.
     pub async fn claim_deliveries(
         &self,
         now: Millis,
         lease_until: Millis,
         limit: i64,
+        per_endpoint: i64,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
         let mut tx = self.begin().await?;
         let claimed: Vec<i64> = sqlx::query(
             "UPDATE webhook_deliveries SET lease_until = $2 WHERE seq IN ( \
-               SELECT d.seq FROM webhook_deliveries d \
-               WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-                 AND (d.lease_until IS NULL OR d.lease_until <= $1) \
-                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
-                   WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key \
-                     AND p.status = 'pending' AND p.seq < d.seq) \
-               ORDER BY d.seq LIMIT $3) RETURNING seq",
+               SELECT seq FROM ( \
+                 SELECT d.seq, \
+                   ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.seq) \
+                   + (SELECT COUNT(*) FROM webhook_deliveries l \
+                       WHERE l.endpoint_id = d.endpoint_id AND l.status = 'pending' \
+                         AND l.lease_until > $1) AS slot \
+                 FROM webhook_deliveries d \
+                 WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+                   AND (d.lease_until IS NULL OR d.lease_until <= $1) \
+                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
+                     WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key \
+                       AND p.status = 'pending' AND p.seq < d.seq)) \
+               WHERE slot <= $4 ORDER BY seq LIMIT $3) RETURNING seq",
         )
         .bind(now)
         .bind(lease_until)
         .bind(limit)
+        .bind(per_endpoint)
         .fetch_all(tx.connection())
         .await?
         .iter()

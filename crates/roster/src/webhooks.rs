@@ -1,7 +1,7 @@
 //! The webhook delivery worker: claims due deliveries from the outbox under a lease, sends
 //! each signed request with a timeout, and records the outcome. At most `concurrency`
-//! requests are in flight, each on its own task, so a slow or dead endpoint holds only its
-//! own deliveries back, and never a request to the API.
+//! requests are in flight, each on its own task, and at most half of them to one endpoint, so
+//! a slow or dead endpoint holds back only its own deliveries, and never a request to the API.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +24,9 @@ pub struct DeliveryWorker {
     webhooks: Webhooks,
     client: reqwest::Client,
     concurrency: usize,
+    /// Most deliveries in flight to one endpoint: half the slots, so that one slow endpoint
+    /// leaves the others room.
+    per_endpoint: i64,
     lease: Duration,
 }
 
@@ -40,6 +43,7 @@ impl DeliveryWorker {
             webhooks,
             client,
             concurrency: settings.concurrency.max(1),
+            per_endpoint: i64::try_from(settings.concurrency.max(1).div_ceil(2)).unwrap_or(1),
             lease: timeout + LEASE_MARGIN,
         })
     }
@@ -59,7 +63,11 @@ impl DeliveryWorker {
             let mut claimed = 0;
             if free > 0 {
                 match self.webhooks.any_due().await {
-                    Ok(true) => match self.webhooks.claim_due(free as i64, lease_ms).await {
+                    Ok(true) => match self
+                        .webhooks
+                        .claim_due(free as i64, self.per_endpoint, lease_ms)
+                        .await
+                    {
                         Ok(batch) => {
                             claimed = batch.len();
                             for delivery in batch {

@@ -87,17 +87,19 @@ impl Webhooks {
         Ok(next.is_some_and(|due| due <= now_millis()))
     }
 
-    /// Claims up to `limit` due deliveries for `lease_ms` and signs them. A worker that dies
-    /// holding a claim loses it when the lease lapses; the delivery is then tried again.
+    /// Claims up to `limit` due deliveries (at most `per_endpoint` in flight to any one
+    /// endpoint) for `lease_ms` and signs them. A worker that dies holding a claim loses it
+    /// when the lease lapses; the delivery is then tried again.
     pub async fn claim_due(
         &self,
         limit: i64,
+        per_endpoint: i64,
         lease_ms: Millis,
     ) -> DomainResult<Vec<OutgoingDelivery>> {
         let now = now_millis();
         let claimed = self
             .store
-            .claim_deliveries(now, now + lease_ms, limit)
+            .claim_deliveries(now, now + lease_ms, limit, per_endpoint)
             .await?;
         let mut outgoing = Vec::with_capacity(claimed.len());
         for delivery in claimed {

@@ -233,3 +233,37 @@ async fn a_replay_sends_the_event_again_with_the_same_id() {
     assert_eq!(both[1].svix_id, first[0].svix_id);
     assert_eq!(both[1].event, first[0].event);
 }
+
+#[tokio::test]
+async fn an_endpoint_that_never_answers_holds_back_neither_the_api_nor_other_endpoints() {
+    let app = spawn_app_configured(|config| {
+        config.webhooks.concurrency = 4;
+        config.webhooks.timeout_seconds = 120;
+    })
+    .await;
+    // Accepts connections and never answers.
+    let stalled = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let stalled_url = format!("http://{}/hook", stalled.local_addr().expect("address"));
+    let held = tokio::spawn(async move {
+        let mut connections = Vec::new();
+        while let Ok((socket, _)) = stalled.accept().await {
+            connections.push(socket);
+        }
+    });
+    app.post("/webhook_endpoints", json!({"url": stalled_url}))
+        .await
+        .ok();
+    let healthy = Receiver::up().await;
+    subscribe(&app, &healthy, None).await;
+
+    for n in 0..6 {
+        app.create_user(json!({"first_name": format!("H{n}")}))
+            .await;
+    }
+    // Far less than the stalled requests' timeout: the healthy endpoint got slots of its own.
+    let received = healthy.wait_for(6, Duration::from_secs(60)).await;
+    assert_eq!(types(&received), ["user.created"; 6]);
+    held.abort();
+}
