@@ -26,17 +26,9 @@ impl Store {
             Backend::Sqlite { reader, .. } => {
                 let mut connection = reader.acquire().await?;
                 let mut query = sqlx::QueryBuilder::new(format!(
-                    "SELECT {SESSION_COLUMNS}, COUNT(*) OVER () AS total FROM sessions WHERE 1 = 1"
+                    "SELECT {SESSION_COLUMNS}, COUNT(*) OVER () AS total FROM sessions"
                 ));
-                if let Some(user_id) = &filter.user_id {
-                    query.push(" AND user_id = ").push_bind(user_id.clone());
-                }
-                if let Some(client_id) = &filter.client_id {
-                    query.push(" AND client_id = ").push_bind(client_id.clone());
-                }
-                if let Some(status) = filter.status {
-                    query.push(" AND status = ").push_bind(status.as_str());
-                }
+                push_filter(&mut query, filter);
                 query
                     .push(" ORDER BY created_at DESC, id DESC LIMIT ")
                     .push_bind(filter.limit)
@@ -47,17 +39,8 @@ impl Store {
                     Some(row) => row.try_get("total")?,
                     None if filter.offset > 0 => {
                         // Past the end: the window function saw no row, so count separately.
-                        let mut count =
-                            sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sessions WHERE 1 = 1");
-                        if let Some(user_id) = &filter.user_id {
-                            count.push(" AND user_id = ").push_bind(user_id.clone());
-                        }
-                        if let Some(client_id) = &filter.client_id {
-                            count.push(" AND client_id = ").push_bind(client_id.clone());
-                        }
-                        if let Some(status) = filter.status {
-                            count.push(" AND status = ").push_bind(status.as_str());
-                        }
+                        let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sessions");
+                        push_filter(&mut count, filter);
                         count
                             .build()
                             .fetch_one(&mut *connection)
@@ -151,6 +134,19 @@ impl Tx {
         .execute(self.connection())
         .await?;
         Ok(())
+    }
+}
+
+fn push_filter(query: &mut sqlx::QueryBuilder<sqlx::Sqlite>, filter: &SessionFilter) {
+    query.push(" WHERE 1 = 1");
+    if let Some(user_id) = &filter.user_id {
+        query.push(" AND user_id = ").push_bind(user_id.clone());
+    }
+    if let Some(client_id) = &filter.client_id {
+        query.push(" AND client_id = ").push_bind(client_id.clone());
+    }
+    if let Some(status) = filter.status {
+        query.push(" AND status = ").push_bind(status.as_str());
     }
 }
 

@@ -130,11 +130,7 @@ impl Sessions {
     pub async fn revoke(&self, id: &str) -> DomainResult<Session> {
         let now = now_millis();
         let mut tx = self.store.begin().await?;
-        let session = tx
-            .load_session(id)
-            .await?
-            .ok_or_else(|| DomainError::session_not_found(id))?;
-        let session = present(session, now);
+        let session = load_present(&mut tx, id, now).await?;
         if session.status != SessionStatus::Active {
             return Ok(session);
         }
@@ -158,11 +154,7 @@ impl Sessions {
         let lifetime = tokens::lifetime(expires_in_seconds)?;
         let now = now_millis();
         let mut tx = self.store.begin().await?;
-        let session = tx
-            .load_session(id)
-            .await?
-            .ok_or_else(|| DomainError::session_not_found(id))?;
-        let mut session = present(session, now);
+        let mut session = load_present(&mut tx, id, now).await?;
         if session.status != SessionStatus::Active {
             return Err(DomainError::SessionNotActive {
                 id: id.to_owned(),
@@ -194,6 +186,15 @@ pub(crate) fn present(mut session: Session, now: Millis) -> Session {
         }
     }
     session
+}
+
+/// The session `id` as clients see it at `now`, read for modification in `tx`.
+async fn load_present(tx: &mut Tx, id: &str, now: Millis) -> DomainResult<Session> {
+    let session = tx
+        .load_session(id)
+        .await?
+        .ok_or_else(|| DomainError::session_not_found(id))?;
+    Ok(present(session, now))
 }
 
 async fn close(
