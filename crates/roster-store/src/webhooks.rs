@@ -180,6 +180,25 @@ impl Store {
         Ok(deliveries)
     }
 
+    /// Forgets finished deliveries made before `before`, and events that no delivery
+    /// refers to any more. Returns how many events went.
+    pub async fn prune_deliveries(&self, before: Millis) -> StoreResult<u64> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1")
+            .bind(before)
+            .execute(tx.connection())
+            .await?;
+        let events = sqlx::query(
+            "DELETE FROM events WHERE created_at < $1 AND NOT EXISTS \
+             (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = events.seq)",
+        )
+        .bind(before)
+        .execute(tx.connection())
+        .await?;
+        tx.commit().await?;
+        Ok(events.rows_affected())
+    }
+
     /// Records an attempt of a claimed delivery and releases its lease.
     pub async fn record_attempt(
         &self,
@@ -338,4 +357,83 @@ fn delivery_from_row(row: &SqliteRow) -> StoreResult<Delivery> {
         delivered_at: row.try_get("delivered_at")?,
         created_at: row.try_get("created_at")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use roster_model::webhooks::{DeliveryStatus, WebhookEndpoint};
+
+    use crate::{AttemptRecord, Durability, EventRecord, Store, StoreOptions};
+
+    async fn store(dir: &tempfile::TempDir) -> Store {
+        Store::open(&StoreOptions {
+            url: format!("sqlite://{}", dir.path().join("t.db").display()),
+            durability: Durability::Normal,
+            max_readers: 1,
+        })
+        .await
+        .expect("store")
+    }
+
+    fn event(id: &str, created_at: i64) -> EventRecord {
+        EventRecord {
+            id: id.to_owned(),
+            event_type: "user.created".to_owned(),
+            ordering_key: Some("user_1".to_owned()),
+            payload: "{}".to_owned(),
+            created_at,
+        }
+    }
+
+    #[tokio::test]
+    async fn pruning_forgets_old_finished_deliveries_and_keeps_pending_ones() {
+        let dir = tempfile::tempdir().expect("folder");
+        let store = store(&dir).await;
+        let mut tx = store.begin().await.expect("tx");
+        let endpoint = WebhookEndpoint {
+            id: "ep_1".to_owned(),
+            url: "http://127.0.0.1:9/".to_owned(),
+            events: None,
+            created_at: 0,
+            updated_at: 0,
+        };
+        tx.insert_webhook_endpoint(&endpoint, "k", b"sealed")
+            .await
+            .expect("endpoint");
+        let mut ids = ["dlv_1", "dlv_2"].into_iter().map(str::to_owned);
+        tx.insert_event(&event("msg_old", 1_000), || ids.next().expect("id"))
+            .await
+            .expect("event");
+        let mut ids = ["dlv_3"].into_iter().map(str::to_owned);
+        tx.insert_event(&event("msg_pending", 1_000), || ids.next().expect("id"))
+            .await
+            .expect("event");
+        tx.commit().await.expect("commit");
+
+        // The first event is delivered; the second stays pending.
+        let claimed = store
+            .claim_deliveries(2_000, 3_000, 1, 8)
+            .await
+            .expect("claim");
+        assert_eq!(claimed[0].event_id, "msg_old");
+        let delivered = AttemptRecord {
+            status: DeliveryStatus::Delivered,
+            attempted_at: 2_000,
+            next_attempt_at: 2_000,
+            response_code: Some(200),
+            error: None,
+        };
+        store
+            .record_attempt(&claimed[0].id, &delivered)
+            .await
+            .expect("record");
+
+        assert_eq!(store.prune_deliveries(1_000).await.expect("prune"), 0);
+        assert_eq!(store.prune_deliveries(5_000).await.expect("prune"), 1);
+        let left = store.list_deliveries("ep_1", 10, 0).await.expect("list");
+        assert_eq!(
+            left.iter().map(|d| d.event_id.as_str()).collect::<Vec<_>>(),
+            ["msg_pending"]
+        );
+    }
 }

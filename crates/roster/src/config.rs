@@ -71,6 +71,9 @@ pub struct WebhookSettings {
     pub timeout_seconds: u64,
     /// Most deliveries in flight at once.
     pub concurrency: usize,
+    /// Days a finished delivery (and its event, once no delivery needs it) is kept, for the
+    /// deliveries list and replays.
+    pub retention_days: u64,
 }
 
 impl Default for WebhookSettings {
@@ -79,6 +82,7 @@ impl Default for WebhookSettings {
             retry_schedule_seconds: vec![5, 300, 1800, 7200, 18_000, 36_000, 36_000],
             timeout_seconds: 15,
             concurrency: 8,
+            retention_days: 30,
         }
     }
 }

@@ -17,6 +17,8 @@ use crate::config::WebhookSettings;
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// A claim outlives the request's timeout by this much, so it never lapses mid-attempt.
 const LEASE_MARGIN: Duration = Duration::from_secs(10);
+/// How often finished deliveries past their retention are pruned.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
 /// Longest error text kept with a delivery.
 const MAX_ERROR_LENGTH: usize = 300;
 
@@ -28,6 +30,7 @@ pub struct DeliveryWorker {
     /// leaves the others room.
     per_endpoint: i64,
     lease: Duration,
+    retention_ms: i64,
 }
 
 impl DeliveryWorker {
@@ -45,6 +48,8 @@ impl DeliveryWorker {
             concurrency: settings.concurrency.max(1),
             per_endpoint: i64::try_from(settings.concurrency.max(1).div_ceil(2)).unwrap_or(1),
             lease: timeout + LEASE_MARGIN,
+            retention_ms: i64::try_from(settings.retention_days.saturating_mul(86_400_000))
+                .unwrap_or(i64::MAX),
         })
     }
 
@@ -54,9 +59,18 @@ impl DeliveryWorker {
         let slots = Arc::new(Semaphore::new(self.concurrency));
         let mut in_flight = JoinSet::new();
         let lease_ms = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX);
+        let mut next_prune = tokio::time::Instant::now();
         loop {
             if *stop.borrow() {
                 break;
+            }
+            if tokio::time::Instant::now() >= next_prune {
+                next_prune += PRUNE_INTERVAL;
+                match self.webhooks.prune(self.retention_ms).await {
+                    Ok(0) => {}
+                    Ok(count) => tracing::info!(count, "pruned delivered webhook events"),
+                    Err(error) => tracing::error!(?error, "pruning webhook deliveries failed"),
+                }
             }
             while in_flight.try_join_next().is_some() {}
             let free = slots.available_permits();

@@ -19,6 +19,11 @@ impl Users {
         self
     }
 
+    /// The outbox writer, for use cases elsewhere that emit their own events (mail, SMS).
+    pub fn events(&self) -> Option<&Events> {
+        self.events.as_ref()
+    }
+
     pub(crate) async fn created(&self, tx: &mut Tx, user: &User, now: Millis) -> DomainResult<()> {
         if let Some(events) = &self.events {
             events

@@ -142,6 +142,15 @@ impl Webhooks {
         })
     }
 
+    /// Forgets deliveries that finished more than `retention_ms` ago, and their events once
+    /// no delivery needs them; pending deliveries and their events are always kept.
+    pub async fn prune(&self, retention_ms: Millis) -> DomainResult<u64> {
+        Ok(self
+            .store
+            .prune_deliveries(now_millis().saturating_sub(retention_ms))
+            .await?)
+    }
+
     /// Records an attempt: delivered, retried later on the schedule, or failed for good.
     pub async fn record(
         &self,
