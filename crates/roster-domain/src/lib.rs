@@ -12,6 +12,7 @@ pub mod error;
 mod lockout;
 pub mod metadata;
 pub mod mfa;
+pub mod passwords;
 pub mod secret_keys;
 pub mod settings;
 pub mod users;
@@ -38,10 +39,10 @@ impl Services {
         settings: InstanceSettings,
         secret_keys: SecretKeys,
         bootstrap_key: Option<&str>,
-    ) -> Self {
-        Services {
-            users: Users::new(store.clone(), settings, secret_keys),
+    ) -> DomainResult<Self> {
+        Ok(Services {
+            users: Users::new(store.clone(), settings, secret_keys)?,
             api_keys: ApiKeys::new(store, bootstrap_key),
-        }
+        })
     }
 }

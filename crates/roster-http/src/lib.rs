@@ -9,6 +9,7 @@ mod avatars;
 mod body;
 mod error;
 mod mfa;
+mod passwords;
 mod users;
 mod version;
 
@@ -34,6 +35,7 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 pub fn router(state: AppState) -> Router {
     let v1 = users::routes()
         .merge(mfa::routes())
+        .merge(passwords::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(version::check))
         .route_layer(axum::middleware::from_fn_with_state(

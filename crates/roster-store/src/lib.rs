@@ -14,6 +14,7 @@ mod error;
 mod group_commit;
 mod lockout;
 mod mfa;
+mod passwords;
 mod search;
 mod sqlite;
 mod users;
@@ -22,6 +23,7 @@ pub use api_keys::ApiKeyRecord;
 pub use error::{StoreError, UniqueKey};
 pub use lockout::AttemptSlot;
 pub use mfa::{BackupCodeRecord, TotpRecord};
+pub use passwords::PasswordRecord;
 
 use std::sync::Arc;
 

@@ -9,6 +9,7 @@ pub mod common;
 pub mod errors;
 pub mod mfa;
 mod nullable;
+pub mod passwords;
 pub mod users;
 
 pub use nullable::double_option;

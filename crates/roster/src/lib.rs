@@ -2,6 +2,7 @@
 //! opens the store and serves the API. The binary and the integration tests both start it
 //! through `Application`, so tests exercise exactly what `roster serve` runs.
 
+pub mod breached;
 pub mod config;
 pub mod secret_keys;
 
@@ -42,6 +43,13 @@ fn restrict_permissions(path: &std::path::Path) {
     }
 }
 
+/// The instance settings with defaults that depend on the data folder filled in.
+pub fn instance_settings(config: &Config) -> roster_domain::InstanceSettings {
+    let mut instance = config.instance.clone();
+    breached::default_corpus(&mut instance.password_policy, &config.data_dir);
+    instance
+}
+
 /// A bound, ready-to-serve Roster.
 pub struct Application {
     listener: TcpListener,
@@ -62,12 +70,17 @@ impl Application {
             .unwrap_or_else(|| format!("http://{local}"))
             .trim_end_matches('/')
             .to_owned();
-        let services = Services::new(
+        let mut services = Services::new(
             store.clone(),
-            config.instance.clone(),
+            instance_settings(&config),
             secret_keys::load(&config)?,
             config.secret_key.as_deref(),
-        );
+        )?;
+        if let Some(url) = &config.instance.password_policy.breached_range_api {
+            services.users = services
+                .users
+                .with_breached_range_api(breached::HttpRangeApi::new(url)?);
+        }
         if !services.api_keys.any_configured().await? {
             // A fresh data folder would otherwise serve nothing: mint a key and show it once,
             // so that `roster serve` alone yields a usable server.

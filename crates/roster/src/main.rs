@@ -187,9 +187,9 @@ async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Reseal => {
             let users = roster_domain::Users::new(
                 store.clone(),
-                config.instance.clone(),
+                roster::instance_settings(&config),
                 roster::secret_keys::load(&config)?,
-            );
+            )?;
             let count = users.reseal_totp_secrets().await?;
             println!("re-sealed {count} TOTP secrets under the current encryption key");
         }

@@ -3,9 +3,11 @@
 
 mod auth;
 mod helpers;
+mod passwords_safety;
 mod users_create;
 mod users_list;
 mod users_metadata;
 mod users_mfa;
 mod users_moderation;
+mod users_passwords;
 mod users_update;
