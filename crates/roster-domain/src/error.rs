@@ -30,6 +30,13 @@ pub enum DomainError {
     SessionNotActive { id: String, status: &'static str },
     #[error("signing a session token failed: {0}")]
     Signing(String),
+    #[error("the password is not right")]
+    IncorrectPassword,
+    #[error("the user has no password")]
+    NoPasswordSet,
+    /// Too many password hashes are waiting; the client should retry later.
+    #[error("too many password hashes are waiting")]
+    Overloaded { retry_after_seconds: u64 },
     #[error("a stored secret could not be opened")]
     SecretKey(#[from] crate::secret_keys::SecretKeyError),
     #[error("internal failure: {0}")]
@@ -140,4 +147,38 @@ pub enum FieldErrorKind {
     NotSupported,
     /// `totp_secret` is not base32.
     InvalidTotpSecret,
+    /// The parameter is needed because `with` is present.
+    ConditionalMissing {
+        with: String,
+    },
+    /// The parameter may not be sent together with `other`.
+    ParamConflict {
+        other: String,
+    },
+    PasswordTooShort {
+        min: usize,
+    },
+    PasswordTooLong {
+        max: usize,
+    },
+    PasswordSizeExceeded {
+        max_bytes: usize,
+    },
+    PasswordNoUppercase,
+    PasswordNoLowercase,
+    PasswordNoNumber,
+    PasswordNoSpecialChar {
+        allowed: String,
+    },
+    PasswordNotStrongEnough {
+        score: u8,
+        required: u8,
+    },
+    PasswordMatchesIdentifier,
+    /// Found in a list of breached passwords.
+    PasswordPwned,
+    /// `password_digest` does not fit `password_hasher`; `reason` never quotes the digest.
+    PasswordDigestInvalid {
+        reason: String,
+    },
 }

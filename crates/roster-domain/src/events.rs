@@ -12,6 +12,7 @@ use roster_model::sessions::Session;
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::User;
 use roster_store::{EventRecord, Tx};
+use tokio::sync::Notify;
 
 use crate::error::DomainResult;
 
@@ -58,13 +59,20 @@ impl SessionEvent {
 pub struct Events {
     instance_id: Arc<str>,
     payloads: Arc<dyn EventPayloads>,
+    /// Notified after each commit that wrote an event, so the delivery worker need not poll.
+    delivery_wake: Arc<Notify>,
 }
 
 impl Events {
-    pub fn new(instance_id: String, payloads: Arc<dyn EventPayloads>) -> Self {
+    pub fn new(
+        instance_id: String,
+        payloads: Arc<dyn EventPayloads>,
+        delivery_wake: Arc<Notify>,
+    ) -> Self {
         Events {
             instance_id: instance_id.into(),
             payloads,
+            delivery_wake,
         }
     }
 
@@ -98,8 +106,13 @@ impl Events {
             payload: envelope.to_string(),
             created_at: now,
         };
-        tx.insert_event(&record, || new_id(IdPrefix::Delivery))
+        let deliveries = tx
+            .insert_event(&record, || new_id(IdPrefix::Delivery))
             .await?;
+        if deliveries > 0 {
+            let wake = self.delivery_wake.clone();
+            tx.after_commit(move || wake.notify_one());
+        }
         Ok(record.id)
     }
 

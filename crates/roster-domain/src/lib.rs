@@ -13,6 +13,7 @@ pub mod events;
 mod lockout;
 pub mod metadata;
 pub mod mfa;
+pub mod passwords;
 pub mod secret_keys;
 pub mod sessions;
 pub mod settings;
@@ -50,6 +51,8 @@ pub struct SessionAndWebhookSettings {
     /// The `iss` of session tokens (this server's public URL).
     pub issuer: String,
     pub retry_schedule: webhooks::RetrySchedule,
+    /// Shared with `events` and the delivery worker: notified when deliveries are queued.
+    pub delivery_wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Services {
@@ -59,16 +62,17 @@ impl Services {
         secret_keys: SecretKeys,
         bootstrap_key: Option<&str>,
         outbound: SessionAndWebhookSettings,
-    ) -> Self {
+    ) -> DomainResult<Self> {
         let SessionAndWebhookSettings {
             events,
             signing_keys,
             issuer,
             retry_schedule,
+            delivery_wake,
         } = outbound;
         let webhook_keys = std::sync::Arc::new(secret_keys.clone());
-        Services {
-            users: Users::new(store.clone(), settings, secret_keys).with_events(events.clone()),
+        Ok(Services {
+            users: Users::new(store.clone(), settings, secret_keys)?.with_events(events.clone()),
             api_keys: ApiKeys::new(store.clone(), bootstrap_key),
             sessions: Sessions::new(
                 store.clone(),
@@ -76,7 +80,7 @@ impl Services {
                 std::sync::Arc::new(signing_keys),
                 issuer,
             ),
-            webhooks: Webhooks::new(store, webhook_keys, retry_schedule),
-        }
+            webhooks: Webhooks::new(store, webhook_keys, retry_schedule, delivery_wake),
+        })
     }
 }

@@ -1,5 +1,5 @@
-//! Instance settings: which user attributes the instance enables or requires, and its lockout
-//! policy. The defaults accept everything the official SDKs send in everyday use and require
+//! Instance settings: which user attributes the instance enables or requires, its lockout and
+//! password policies. The defaults accept everything the official SDKs send in everyday use and require
 //! nothing, so a fresh server works without configuration.
 
 use serde::Deserialize;
@@ -18,6 +18,8 @@ pub struct InstanceSettings {
     /// `skip_legal_checks`.
     pub legal_consent_required: bool,
     pub lockout: LockoutPolicy,
+    pub password_policy: PasswordPolicy,
+    pub password_hashing: PasswordHashing,
 }
 
 impl Default for InstanceSettings {
@@ -32,6 +34,8 @@ impl Default for InstanceSettings {
             password: Attribute::OPTIONAL,
             legal_consent_required: false,
             lockout: LockoutPolicy::default(),
+            password_policy: PasswordPolicy::default(),
+            password_hashing: PasswordHashing::default(),
         }
     }
 }
@@ -94,6 +98,83 @@ impl Default for LockoutPolicy {
             enabled: true,
             max_attempts: 10,
             duration_seconds: 3600,
+        }
+    }
+}
+
+/// What a new password must be. By default only a length of at least 8 and not being a known
+/// breached password, as on Clerk; the other rules are the ones Clerk lets an instance add.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordPolicy {
+    /// In characters (Unicode scalar values).
+    pub min_length: usize,
+    /// In characters; `None` means only the byte cap applies.
+    pub max_length: Option<usize>,
+    pub require_uppercase: bool,
+    pub require_lowercase: bool,
+    pub require_number: bool,
+    pub require_special_char: bool,
+    /// The characters that count as special.
+    pub special_chars: String,
+    /// Minimum zxcvbn score, 0 (no check) to 4.
+    pub min_strength: u8,
+    /// Refuse a password equal to one of the user's identifiers.
+    pub disallow_identifier: bool,
+    /// Refuse passwords found in the breached-password lists.
+    pub check_breached: bool,
+    /// A Have I Been Pwned "SHA-1 ordered by hash" file (`HASH:COUNT` lines, sorted), searched
+    /// in place. `None`: the binary looks for `pwned-passwords-sha1.txt` in the data folder.
+    pub breached_file: Option<std::path::PathBuf>,
+    /// Base URL of a k-anonymity range API (`GET {url}/range/{first five hex}`, as
+    /// `https://api.pwnedpasswords.com`); off by default, so no password check leaves the host.
+    pub breached_range_api: Option<String>,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        PasswordPolicy {
+            min_length: 8,
+            max_length: None,
+            require_uppercase: false,
+            require_lowercase: false,
+            require_number: false,
+            require_special_char: false,
+            special_chars: "#%$&_!".to_owned(),
+            min_strength: 0,
+            disallow_identifier: false,
+            check_breached: true,
+            breached_file: None,
+            breached_range_api: None,
+        }
+    }
+}
+
+/// Cost and concurrency of hashing new passwords.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordHashing {
+    /// argon2id memory in KiB, iterations and lanes; OWASP's minimum by default.
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    /// Hashes computed at once; 0 means one per CPU core.
+    pub threads: usize,
+    /// Hashes that may wait for a thread; beyond that requests are refused at once.
+    pub queue: usize,
+    /// How long a hash may wait for a thread before the request is refused with 429.
+    pub max_wait_ms: u64,
+}
+
+impl Default for PasswordHashing {
+    fn default() -> Self {
+        PasswordHashing {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+            threads: 0,
+            queue: 256,
+            max_wait_ms: 2_000,
         }
     }
 }

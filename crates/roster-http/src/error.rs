@@ -14,6 +14,8 @@ use roster_wire::errors::{ErrorEnvelope, ErrorItem};
 pub struct ApiError {
     pub status: StatusCode,
     pub items: Vec<ErrorItem>,
+    /// Seconds for a `Retry-After` header, on 429.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -21,6 +23,7 @@ impl ApiError {
         ApiError {
             status,
             items: vec![item],
+            retry_after: None,
         }
     }
 
@@ -28,6 +31,7 @@ impl ApiError {
         ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             items: errors.iter().map(field_item).collect(),
+            retry_after: None,
         }
     }
 
@@ -137,6 +141,35 @@ impl From<DomainError> for ApiError {
                 tracing::error!(%what, "signing a session token failed");
                 internal_error()
             }
+            DomainError::IncorrectPassword => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorItem::new(
+                    "incorrect_password",
+                    "Incorrect password",
+                    "The password is incorrect.",
+                )
+                .with_param("password"),
+            ),
+            DomainError::NoPasswordSet => ApiError::bad_request(
+                "no_password_set",
+                "No password set",
+                "This user has no password.",
+            ),
+            DomainError::Overloaded {
+                retry_after_seconds,
+            } => ApiError {
+                retry_after: Some(retry_after_seconds),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ErrorItem::new(
+                        "too_many_requests",
+                        "Too many requests",
+                        format!(
+                            "The server is busy hashing passwords. Retry in {retry_after_seconds} seconds."
+                        ),
+                    ),
+                )
+            },
             DomainError::SecretKey(source) => {
                 tracing::error!(error = %source, "a stored secret could not be opened");
                 internal_error()
@@ -164,7 +197,13 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(trace_id = %envelope.clerk_trace_id, status = %self.status, code = envelope.errors[0].code, "request refused");
         }
-        (self.status, Json(envelope)).into_response()
+        let mut response = (self.status, Json(envelope)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -314,6 +353,73 @@ fn field_item(error: &FieldError) -> ErrorItem {
             "invalid_totp_secret_code",
             "is invalid",
             "totp_secret must be a base32 encoded secret.".to_owned(),
+        ),
+        FieldErrorKind::ConditionalMissing { with } => (
+            "form_conditional_param_missing",
+            "is missing",
+            format!("{p} is required when {with} is present."),
+        ),
+        FieldErrorKind::ParamConflict { other } => (
+            "form_conditional_param_disallowed",
+            "is not allowed here",
+            format!("{p} can't be used together with {other}."),
+        ),
+        FieldErrorKind::PasswordTooShort { min } => (
+            "form_password_length_too_short",
+            "is too short",
+            format!("Passwords must be {min} characters or more."),
+        ),
+        FieldErrorKind::PasswordTooLong { max } => (
+            "form_password_length_too_long",
+            "is too long",
+            format!("Passwords must be {max} characters or fewer."),
+        ),
+        FieldErrorKind::PasswordSizeExceeded { max_bytes } => (
+            "form_password_size_in_bytes_exceeded",
+            "is too large",
+            format!("Passwords must be at most {max_bytes} bytes long."),
+        ),
+        FieldErrorKind::PasswordNoUppercase => (
+            "form_password_no_uppercase",
+            "needs an uppercase character",
+            "Passwords must contain at least one uppercase character.".to_owned(),
+        ),
+        FieldErrorKind::PasswordNoLowercase => (
+            "form_password_no_lowercase",
+            "needs a lowercase character",
+            "Passwords must contain at least one lowercase character.".to_owned(),
+        ),
+        FieldErrorKind::PasswordNoNumber => (
+            "form_password_no_number",
+            "needs a number",
+            "Passwords must contain at least one number.".to_owned(),
+        ),
+        FieldErrorKind::PasswordNoSpecialChar { allowed } => (
+            "form_password_no_special_char",
+            "needs a special character",
+            format!("Passwords must contain at least one of these characters: {allowed}"),
+        ),
+        FieldErrorKind::PasswordNotStrongEnough { .. } => (
+            "form_password_not_strong_enough",
+            "is not strong enough",
+            "Given password is not strong enough.".to_owned(),
+        ),
+        FieldErrorKind::PasswordMatchesIdentifier => (
+            "form_password_matches_identifier",
+            "matches an identifier",
+            "Passwords may not be the same as the email address, phone number or username."
+                .to_owned(),
+        ),
+        FieldErrorKind::PasswordPwned => (
+            "form_password_pwned",
+            "has been found in a data breach",
+            "Password has been found in an online data breach. For account safety, please use a different password."
+                .to_owned(),
+        ),
+        FieldErrorKind::PasswordDigestInvalid { reason } => (
+            "form_password_digest_invalid_code",
+            "is invalid",
+            format!("{p} is not a valid digest for the given password_hasher: {reason}."),
         ),
         FieldErrorKind::NotSupported => (
             "form_param_unknown",

@@ -10,6 +10,7 @@ mod body;
 mod error;
 mod events;
 mod mfa;
+mod passwords;
 mod sessions;
 mod users;
 mod version;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(mfa::routes())
         .merge(sessions::routes())
         .merge(webhooks::routes())
+        .merge(passwords::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(version::check))
         .route_layer(axum::middleware::from_fn_with_state(

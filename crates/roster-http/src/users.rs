@@ -5,6 +5,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use roster_domain::FieldErrorKind;
 use roster_domain::metadata::MetadataChanges;
+use roster_domain::passwords::PasswordFields;
 use roster_domain::users::{IdentificationStatus, ListUsers, NewUser, UserChanges};
 use roster_model::users::User as ModelUser;
 use roster_wire::common::{DeletedObject, TotalCount};
@@ -40,7 +41,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/users/{user_id}/unlock", post(unlock_user))
 }
 
-fn render(state: &AppState, user: &ModelUser) -> wire::User {
+pub(crate) fn render(state: &AppState, user: &ModelUser) -> wire::User {
     render_with(&state.public_url, user)
 }
 
@@ -271,19 +272,6 @@ fn unsupported(fields: &[(&'static str, bool)]) -> Vec<&'static str> {
 }
 
 fn new_user(body: CreateUserRequest) -> NewUser {
-    let unsupported = unsupported(&[
-        ("password", body.password.is_some()),
-        ("password_digest", body.password_digest.is_some()),
-        ("password_hasher", body.password_hasher.is_some()),
-        (
-            "skip_password_checks",
-            body.skip_password_checks == Some(true),
-        ),
-        (
-            "skip_password_requirement",
-            body.skip_password_requirement == Some(true),
-        ),
-    ]);
     NewUser {
         external_id: body.external_id,
         first_name: body.first_name,
@@ -312,23 +300,19 @@ fn new_user(body: CreateUserRequest) -> NewUser {
         locked: body.locked.unwrap_or(false),
         totp_secret: body.totp_secret,
         backup_codes: body.backup_codes,
-        unsupported,
+        password: PasswordFields {
+            password: body.password,
+            password_digest: body.password_digest,
+            password_hasher: body.password_hasher,
+            skip_password_checks: body.skip_password_checks.unwrap_or(false),
+        },
+        skip_password_requirement: body.skip_password_requirement.unwrap_or(false),
+        unsupported: Vec::new(),
     }
 }
 
 fn user_changes(body: UpdateUserRequest) -> UserChanges {
     let unsupported = unsupported(&[
-        ("password", body.password.is_some()),
-        ("password_digest", body.password_digest.is_some()),
-        ("password_hasher", body.password_hasher.is_some()),
-        (
-            "skip_password_checks",
-            body.skip_password_checks == Some(true),
-        ),
-        (
-            "sign_out_of_other_sessions",
-            body.sign_out_of_other_sessions == Some(true),
-        ),
         ("profile_image_id", body.profile_image_id.is_some()),
         (
             "notify_primary_email_address_changed",
@@ -357,6 +341,13 @@ fn user_changes(body: UpdateUserRequest) -> UserChanges {
         bypass_client_trust: body.bypass_client_trust,
         totp_secret: body.totp_secret,
         backup_codes: body.backup_codes,
+        password: PasswordFields {
+            password: body.password,
+            password_digest: body.password_digest,
+            password_hasher: body.password_hasher,
+            skip_password_checks: body.skip_password_checks.unwrap_or(false),
+        },
+        sign_out_of_other_sessions: body.sign_out_of_other_sessions.unwrap_or(false),
         unsupported,
     }
 }

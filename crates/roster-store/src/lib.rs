@@ -15,6 +15,7 @@ mod events;
 mod group_commit;
 mod lockout;
 mod mfa;
+mod passwords;
 mod search;
 mod sessions;
 mod sqlite;
@@ -26,6 +27,7 @@ pub use error::{StoreError, UniqueKey};
 pub use events::EventRecord;
 pub use lockout::AttemptSlot;
 pub use mfa::{BackupCodeRecord, TotpRecord};
+pub use passwords::PasswordRecord;
 pub use webhooks::AttemptRecord;
 
 use std::sync::Arc;
@@ -71,6 +73,8 @@ enum Backend {
 /// a write leaves the database as it was.
 pub struct Tx {
     inner: TxInner,
+    /// Run once the transaction is durably committed (never when it rolls back).
+    after_commit: Vec<Box<dyn FnOnce() + Send>>,
 }
 
 enum TxInner {
@@ -96,6 +100,7 @@ impl Store {
         match &self.backend {
             Backend::Sqlite { writer, .. } => Ok(Tx {
                 inner: TxInner::Sqlite(writer.begin().await?),
+                after_commit: Vec::new(),
             }),
         }
     }
@@ -115,6 +120,15 @@ impl Tx {
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,
         }
+        for hook in self.after_commit {
+            hook();
+        }
         Ok(())
+    }
+
+    /// Runs `hook` after this transaction commits, for news that must not run ahead of the
+    /// data (waking the webhook worker); dropped unrun if the transaction rolls back.
+    pub fn after_commit(&mut self, hook: impl FnOnce() + Send + 'static) {
+        self.after_commit.push(Box::new(hook));
     }
 }

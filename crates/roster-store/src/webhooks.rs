@@ -103,12 +103,16 @@ impl Store {
     }
 
     /// The earliest time a pending delivery may be claimed, if any is pending; a cheap read
-    /// that lets an idle worker sleep without taking the write lock.
+    /// that lets an idle worker sleep without taking the write lock. Deliveries waiting
+    /// behind an earlier one of the same ordering key do not count: they follow it.
     pub async fn next_delivery_due(&self) -> StoreResult<Option<Millis>> {
         match &self.backend {
             Backend::Sqlite { reader, .. } => Ok(sqlx::query(
-                "SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) \
-                 FROM webhook_deliveries WHERE status = 'pending'",
+                "SELECT MIN(MAX(d.next_attempt_at, COALESCE(d.lease_until, 0))) \
+                 FROM webhook_deliveries d WHERE d.status = 'pending' \
+                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
+                     WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key \
+                       AND p.status = 'pending' AND p.seq < d.seq)",
             )
             .fetch_one(reader)
             .await?

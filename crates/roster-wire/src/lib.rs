@@ -9,6 +9,7 @@ pub mod common;
 pub mod errors;
 pub mod mfa;
 mod nullable;
+pub mod passwords;
 pub mod sessions;
 pub mod users;
 pub mod webhooks;

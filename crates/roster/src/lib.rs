@@ -2,6 +2,7 @@
 //! opens the store and serves the API. The binary and the integration tests both start it
 //! through `Application`, so tests exercise exactly what `roster serve` runs.
 
+pub mod breached;
 pub mod config;
 mod key_files;
 pub mod secret_keys;
@@ -46,6 +47,13 @@ fn restrict_permissions(path: &std::path::Path) {
     }
 }
 
+/// The instance settings with defaults that depend on the data folder filled in.
+pub fn instance_settings(config: &Config) -> roster_domain::InstanceSettings {
+    let mut instance = config.instance.clone();
+    breached::default_corpus(&mut instance.password_policy, &config.data_dir);
+    instance
+}
+
 /// A bound, ready-to-serve Roster.
 pub struct Application {
     listener: TcpListener,
@@ -71,8 +79,13 @@ impl Application {
         let signing_config = config.clone();
         let signing_keys =
             tokio::task::spawn_blocking(move || signing_keys::load(&signing_config)).await??;
+        let delivery_wake = std::sync::Arc::new(tokio::sync::Notify::new());
         let outbound = SessionAndWebhookSettings {
-            events: Events::new(instance_id, roster_http::event_payloads(&public_url)),
+            events: Events::new(
+                instance_id,
+                roster_http::event_payloads(&public_url),
+                delivery_wake.clone(),
+            ),
             signing_keys,
             issuer: public_url.clone(),
             retry_schedule: RetrySchedule {
@@ -83,16 +96,25 @@ impl Application {
                     .map(|seconds| i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX))
                     .collect(),
             },
+            delivery_wake: delivery_wake.clone(),
         };
-        let services = Services::new(
+        let mut services = Services::new(
             store.clone(),
-            config.instance.clone(),
+            instance_settings(&config),
             secret_keys::load(&config)?,
             config.secret_key.as_deref(),
             outbound,
-        );
-        let delivery_worker =
-            webhooks::DeliveryWorker::new(services.webhooks.clone(), &config.webhooks)?;
+        )?;
+        if let Some(url) = &config.instance.password_policy.breached_range_api {
+            services.users = services
+                .users
+                .with_breached_range_api(breached::HttpRangeApi::new(url)?);
+        }
+        let delivery_worker = webhooks::DeliveryWorker::new(
+            services.webhooks.clone(),
+            &config.webhooks,
+            delivery_wake,
+        )?;
         if !services.api_keys.any_configured().await? {
             // A fresh data folder would otherwise serve nothing: mint a key and show it once,
             // so that `roster serve` alone yields a usable server.

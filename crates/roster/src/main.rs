@@ -190,9 +190,13 @@ async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
                 store.clone(),
                 std::sync::Arc::new(secret_keys.clone()),
                 roster_domain::webhooks::RetrySchedule::default(),
+                std::sync::Arc::default(),
             );
-            let users =
-                roster_domain::Users::new(store.clone(), config.instance.clone(), secret_keys);
+            let users = roster_domain::Users::new(
+                store.clone(),
+                roster::instance_settings(&config),
+                secret_keys,
+            )?;
             let count = users.reseal_totp_secrets().await?;
             println!("re-sealed {count} TOTP secrets under the current encryption key");
             let count = webhooks.reseal_secrets().await?;

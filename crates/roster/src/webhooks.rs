@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use roster_domain::Webhooks;
 use roster_domain::webhooks::{AttemptOutcome, OutgoingDelivery};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::config::WebhookSettings;
 
-/// How often an idle worker looks for due deliveries.
-const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How often an idle worker looks for deliveries that another node queued; its own writes
+/// and finished attempts wake it at once.
+const IDLE_POLL: Duration = Duration::from_secs(10);
 /// A claim outlives the request's timeout by this much, so it never lapses mid-attempt.
 const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// How often finished deliveries past their retention are pruned.
@@ -31,10 +32,16 @@ pub struct DeliveryWorker {
     per_endpoint: i64,
     lease: Duration,
     retention_ms: i64,
+    wake: Arc<Notify>,
 }
 
 impl DeliveryWorker {
-    pub fn new(webhooks: Webhooks, settings: &WebhookSettings) -> anyhow::Result<Self> {
+    /// `wake` is notified when deliveries are queued.
+    pub fn new(
+        webhooks: Webhooks,
+        settings: &WebhookSettings,
+        wake: Arc<Notify>,
+    ) -> anyhow::Result<Self> {
         let timeout = Duration::from_secs(settings.timeout_seconds.max(1));
         let client = reqwest::Client::builder()
             .timeout(timeout)
@@ -50,6 +57,7 @@ impl DeliveryWorker {
             lease: timeout + LEASE_MARGIN,
             retention_ms: i64::try_from(settings.retention_days.saturating_mul(86_400_000))
                 .unwrap_or(i64::MAX),
+            wake,
         })
     }
 
@@ -74,40 +82,52 @@ impl DeliveryWorker {
             }
             while in_flight.try_join_next().is_some() {}
             let free = slots.available_permits();
-            let mut claimed = 0;
+            // Until the next due delivery, a wake (a new event, a finished attempt), or a
+            // look for what other nodes queued.
+            let mut wait = IDLE_POLL;
             if free > 0 {
-                match self.webhooks.any_due().await {
-                    Ok(true) => match self
-                        .webhooks
-                        .claim_due(free as i64, self.per_endpoint, lease_ms)
-                        .await
-                    {
-                        Ok(batch) => {
-                            claimed = batch.len();
-                            for delivery in batch {
-                                let Ok(permit) = slots.clone().acquire_owned().await else {
-                                    break;
-                                };
-                                let webhooks = self.webhooks.clone();
-                                let client = self.client.clone();
-                                in_flight.spawn(async move {
-                                    attempt(&webhooks, &client, delivery).await;
-                                    drop(permit);
-                                });
+                match self.webhooks.next_due_in().await {
+                    Ok(Some(due_in)) if due_in.is_zero() => {
+                        let batch = match self
+                            .webhooks
+                            .claim_due(free as i64, self.per_endpoint, lease_ms)
+                            .await
+                        {
+                            Ok(batch) => batch,
+                            Err(error) => {
+                                tracing::error!(?error, "claiming webhook deliveries failed");
+                                Vec::new()
                             }
+                        };
+                        let more = !batch.is_empty() && batch.len() < free;
+                        for delivery in batch {
+                            let Ok(permit) = slots.clone().acquire_owned().await else {
+                                break;
+                            };
+                            let webhooks = self.webhooks.clone();
+                            let client = self.client.clone();
+                            let wake = self.wake.clone();
+                            in_flight.spawn(async move {
+                                attempt(&webhooks, &client, delivery).await;
+                                drop(permit);
+                                // A slot is free, and a delivery ordered behind this one may
+                                // now be due.
+                                wake.notify_one();
+                            });
                         }
-                        Err(error) => tracing::error!(?error, "claiming webhook deliveries failed"),
-                    },
-                    Ok(false) => {}
+                        if more {
+                            continue;
+                        }
+                    }
+                    Ok(Some(due_in)) => wait = wait.min(due_in),
+                    Ok(None) => {}
                     Err(error) => tracing::error!(?error, "reading the webhook outbox failed"),
                 }
             }
-            if claimed == 0 || claimed == free {
-                // Idle, or every slot busy: wait a moment (or for the stop signal).
-                tokio::select! {
-                    _ = tokio::time::sleep(POLL_INTERVAL) => {}
-                    _ = stop.changed() => {}
-                }
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.wake.notified() => {}
+                _ = stop.changed() => {}
             }
         }
         in_flight.abort_all();

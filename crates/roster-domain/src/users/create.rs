@@ -13,6 +13,7 @@ use super::{Users, identifiers, invalid, lock_expiry, replace_metadata};
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 use crate::metadata::MetadataChanges;
 use crate::mfa::SecondFactorsInput;
+use crate::passwords::{self, PasswordFields, PasswordUse};
 use crate::settings::Attribute;
 use crate::validate;
 
@@ -50,6 +51,9 @@ pub struct NewUser {
     pub locked: bool,
     pub totp_secret: Option<String>,
     pub backup_codes: Option<Vec<String>>,
+    pub password: PasswordFields,
+    /// Create the user without a password even where the instance requires one.
+    pub skip_password_requirement: bool,
     /// Parameters whose capability is not available yet; each is refused by name.
     pub unsupported: Vec<&'static str>,
 }
@@ -66,6 +70,16 @@ impl Users {
         )
         .map_err(DomainError::Invalid)?;
         second_factors.apply_flags(&mut user, now);
+        let password = self
+            .prepare_password(
+                &input.password,
+                &passwords::identifiers_of(&user),
+                PasswordUse::Create,
+            )
+            .await?;
+        if password.is_some() {
+            passwords::mark_password_set(&mut user, now);
+        }
 
         let mut tx = self.store.begin().await?;
         if let Some(external_id) = &user.external_id {
@@ -87,6 +101,9 @@ impl Users {
             .await
             .map_err(identifiers::duplicate_to_field)?;
         second_factors.write(&mut tx, &user.id, now).await?;
+        if let Some(password) = &password {
+            tx.put_password_digest(&user.id, password, now).await?;
+        }
         self.created(&mut tx, &user, now).await?;
         tx.commit().await?;
         Ok(self.present(user, now))
@@ -332,6 +349,12 @@ impl Users {
                     .filter(|(_, attribute, given)| attribute.required && !given)
                     .map(|(param, _, _)| *param),
             );
+        }
+        if settings.password.required
+            && !input.password.is_given()
+            && !input.skip_password_requirement
+        {
+            missing.push("password");
         }
         if settings.legal_consent_required && !has_legal_acceptance && !input.skip_legal_checks {
             missing.push("legal_accepted_at");

@@ -16,6 +16,7 @@ use roster_store::{Store, Tx};
 
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 use crate::metadata::{self, MetadataChanges};
+use crate::passwords::{HashingPool, RangeApi, SharedRangeApi};
 use crate::secret_keys::SecretKeys;
 use crate::settings::{InstanceSettings, LockoutPolicy};
 
@@ -27,17 +28,40 @@ pub struct Users {
     store: Store,
     settings: std::sync::Arc<InstanceSettings>,
     secret_keys: std::sync::Arc<SecretKeys>,
+    hashing: HashingPool,
+    range_api: Option<SharedRangeApi>,
     events: Option<crate::events::Events>,
 }
 
 impl Users {
-    pub fn new(store: Store, settings: InstanceSettings, secret_keys: SecretKeys) -> Self {
-        Users {
+    /// Fails only when the password-hashing settings are out of bounds.
+    pub fn new(
+        store: Store,
+        settings: InstanceSettings,
+        secret_keys: SecretKeys,
+    ) -> DomainResult<Self> {
+        Ok(Users {
             store,
+            hashing: HashingPool::new(&settings.password_hashing)?,
             settings: std::sync::Arc::new(settings),
             secret_keys: std::sync::Arc::new(secret_keys),
+            range_api: None,
             events: None,
-        }
+        })
+    }
+
+    /// Also asks this k-anonymity range API whether a new password has leaked.
+    pub fn with_breached_range_api(mut self, api: impl RangeApi + 'static) -> Self {
+        self.range_api = Some(std::sync::Arc::new(api));
+        self
+    }
+
+    pub(crate) fn hashing(&self) -> &HashingPool {
+        &self.hashing
+    }
+
+    pub(crate) fn range_api(&self) -> Option<&dyn RangeApi> {
+        self.range_api.as_deref()
     }
 
     pub fn settings(&self) -> &InstanceSettings {
@@ -200,7 +224,7 @@ impl Users {
     }
 
     /// The user as clients see it at `now`: the lock state derived from the policy.
-    fn present(&self, mut user: User, now: Millis) -> User {
+    pub(crate) fn present(&self, mut user: User, now: Millis) -> User {
         user.lockout = lockout_view(&user, &self.settings.lockout, now);
         user
     }

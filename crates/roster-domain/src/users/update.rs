@@ -6,6 +6,7 @@ use super::{Users, identifiers, invalid, replace_metadata};
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 use crate::metadata::MetadataChanges;
 use crate::mfa::SecondFactorsInput;
+use crate::passwords::{self, PasswordFields, PasswordUse};
 use crate::validate;
 
 /// The changes of one update. For nullable fields the outer `Option` says whether the field
@@ -32,6 +33,9 @@ pub struct UserChanges {
     pub totp_secret: Option<String>,
     /// Replaces every backup code; an empty list removes them all.
     pub backup_codes: Option<Vec<String>>,
+    pub password: PasswordFields,
+    /// With a new `password`: end every other session of the user.
+    pub sign_out_of_other_sessions: bool,
     /// Parameters whose capability is not available yet; each is refused by name.
     pub unsupported: Vec<&'static str>,
 }
@@ -72,6 +76,28 @@ impl Users {
             self.secret_keys(),
         )
         .map_err(DomainError::Invalid)?;
+        if changes.sign_out_of_other_sessions {
+            let kind = if changes.password.password.is_none() {
+                FieldErrorKind::ConditionalDisallowed {
+                    requires: "password".to_owned(),
+                }
+            } else {
+                FieldErrorKind::NotSupported
+            };
+            return Err(DomainError::field("sign_out_of_other_sessions", kind));
+        }
+        let password = if changes.password.is_given() || changes.password.skip_password_checks {
+            // The identifiers a password may not equal: the stored ones and a new username.
+            let mut identifiers = match self.store.get_user(id).await? {
+                Some(user) => passwords::identifiers_of(&user),
+                None => return Err(DomainError::user_not_found(id)),
+            };
+            identifiers.extend(username.clone().flatten());
+            self.prepare_password(&changes.password, &identifiers, PasswordUse::Update)
+                .await?
+        } else {
+            None
+        };
 
         let settings = self.settings.clone();
         let mut tx = self.store.begin().await?;
@@ -134,6 +160,10 @@ impl Users {
         let now = roster_model::time::now_millis();
         second_factors.apply_flags(&mut user, now);
         second_factors.write(&mut tx, id, now).await?;
+        if let Some(password) = &password {
+            tx.put_password_digest(id, password, now).await?;
+            passwords::mark_password_set(&mut user, now);
+        }
         let was_banned = user.banned;
         super::write(&mut tx, &mut user, now).await?;
         self.updated(&mut tx, was_banned, &user, now).await?;

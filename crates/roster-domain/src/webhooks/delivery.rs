@@ -80,11 +80,13 @@ pub fn signature(secret: &str, message_id: &str, timestamp: i64, body: &str) -> 
 }
 
 impl Webhooks {
-    /// Whether some delivery may be due now: a cheap read that lets an idle worker skip the
-    /// write a claim takes.
-    pub async fn any_due(&self) -> DomainResult<bool> {
+    /// How long until a pending delivery may be due (zero: now), or `None` when none is
+    /// pending: a cheap read that lets an idle worker sleep without taking the write lock.
+    pub async fn next_due_in(&self) -> DomainResult<Option<std::time::Duration>> {
         let next = self.store.next_delivery_due().await?;
-        Ok(next.is_some_and(|due| due <= now_millis()))
+        Ok(next.map(|due| {
+            std::time::Duration::from_millis(u64::try_from(due - now_millis()).unwrap_or(0))
+        }))
     }
 
     /// Claims up to `limit` due deliveries (at most `per_endpoint` in flight to any one

@@ -15,6 +15,7 @@ use roster_model::ids::{IdPrefix, new_id};
 use roster_model::time::now_millis;
 use roster_model::webhooks::{Delivery, WebhookEndpoint};
 use roster_store::Store;
+use tokio::sync::Notify;
 
 use crate::error::{DomainError, DomainResult, FieldErrorKind};
 use crate::secret_keys::SecretKeys;
@@ -58,14 +59,22 @@ pub struct Webhooks {
     store: Store,
     secret_keys: Arc<SecretKeys>,
     schedule: RetrySchedule,
+    /// Notified when a replay queues a delivery.
+    delivery_wake: Arc<Notify>,
 }
 
 impl Webhooks {
-    pub fn new(store: Store, secret_keys: Arc<SecretKeys>, schedule: RetrySchedule) -> Self {
+    pub fn new(
+        store: Store,
+        secret_keys: Arc<SecretKeys>,
+        schedule: RetrySchedule,
+        delivery_wake: Arc<Notify>,
+    ) -> Self {
         Webhooks {
             store,
             secret_keys,
             schedule,
+            delivery_wake,
         }
     }
 
@@ -193,6 +202,8 @@ impl Webhooks {
                 id: event_id.to_owned(),
             });
         }
+        let wake = self.delivery_wake.clone();
+        tx.after_commit(move || wake.notify_one());
         tx.commit().await?;
         self.store
             .list_deliveries(endpoint_id, 50, 0)

@@ -3,6 +3,7 @@
 
 mod auth;
 mod helpers;
+mod passwords_safety;
 mod receiver;
 mod sessions;
 mod sessions_tokens;
@@ -11,6 +12,7 @@ mod users_list;
 mod users_metadata;
 mod users_mfa;
 mod users_moderation;
+mod users_passwords;
 mod users_update;
 mod webhooks;
 mod webhooks_crash;

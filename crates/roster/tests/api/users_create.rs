@@ -351,23 +351,14 @@ async fn every_unknown_key_is_named() {
 }
 
 #[tokio::test]
-async fn capabilities_not_yet_available_are_refused_by_name_not_ignored() {
+async fn explicit_off_values_are_accepted() {
     let app = spawn_app().await;
-    for (body, param) in [
-        (
-            json!({"password": "correct horse battery staple"}),
-            "password",
-        ),
-        (
-            json!({"password_digest": "$2a$10$abc", "password_hasher": "bcrypt"}),
-            "password_digest",
-        ),
-    ] {
-        assert_refused(&app, body, "form_param_unknown", param).await;
-    }
     // Explicit "off" values change nothing and are accepted.
-    app.create_user(json!({"skip_password_checks": false, "password": null, "backup_codes": []}))
+    let user = app
+        .create_user(json!({"skip_password_checks": false, "password": null, "backup_codes": []}))
         .await;
+    assert_eq!(user["password_enabled"], false);
+    assert_eq!(user["backup_code_enabled"], false);
 }
 
 #[tokio::test]

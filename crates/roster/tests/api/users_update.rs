@@ -151,8 +151,8 @@ async fn refused_updates_leave_the_user_exactly_as_it_was() {
             "form_param_unknown",
         ),
         (
-            json!({"password": "correct horse battery staple"}),
-            "form_param_unknown",
+            json!({"password": "short", "first_name": "Changed"}),
+            "form_password_length_too_short",
         ),
         (
             json!({"notify_primary_email_address_changed": true}),

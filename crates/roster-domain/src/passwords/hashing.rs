@@ -1,0 +1,142 @@
+//! The pool that runs password hashing. argon2id at OWASP's parameters costs tens of
+//! milliseconds of CPU and 19 MiB of memory per hash, so hashes run on blocking threads, at
+//! most one per core at a time, never on the async workers. Requests wait in a bounded queue
+//! with a deadline; past either bound they are refused with `Overloaded` (429 with
+//! `Retry-After`), so a burst of sign-ups costs bounded memory and cannot starve other requests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use roster_password::{Argon2Params, Digest};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::error::{DomainError, DomainResult};
+use crate::settings::PasswordHashing;
+
+#[derive(Clone)]
+pub(crate) struct HashingPool {
+    params: Argon2Params,
+    /// Requests admitted: running plus queued. Beyond this, refuse at once.
+    admitted: Arc<Semaphore>,
+    /// Hashes running at once.
+    running: Arc<Semaphore>,
+    max_wait: Duration,
+    /// An argon2id digest of nothing anyone knows, at the current parameters: checking a
+    /// password against it costs what a real check costs.
+    dummy: Arc<Digest>,
+}
+
+impl HashingPool {
+    pub(crate) fn new(settings: &PasswordHashing) -> DomainResult<Self> {
+        let params = Argon2Params {
+            memory_kib: settings.memory_kib,
+            iterations: settings.iterations,
+            parallelism: settings.parallelism,
+        };
+        params
+            .validate()
+            .map_err(|_| DomainError::Internal("the argon2id parameters are out of bounds"))?;
+        let threads = if settings.threads == 0 {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        } else {
+            settings.threads
+        };
+        Ok(HashingPool {
+            params,
+            admitted: Arc::new(Semaphore::new(threads + settings.queue)),
+            running: Arc::new(Semaphore::new(threads)),
+            max_wait: Duration::from_millis(settings.max_wait_ms),
+            dummy: Arc::new(roster_password::dummy_digest(&params)),
+        })
+    }
+
+    pub(crate) fn params(&self) -> &Argon2Params {
+        &self.params
+    }
+
+    /// Waits for a hashing slot: refused at once when the queue is full, and after the
+    /// deadline when no thread frees up in time.
+    pub(crate) async fn slot(&self) -> DomainResult<HashingSlot> {
+        let overloaded = || DomainError::Overloaded {
+            retry_after_seconds: self.max_wait.as_secs().max(1),
+        };
+        let admitted = self
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| overloaded())?;
+        let running = tokio::time::timeout(self.max_wait, self.running.clone().acquire_owned())
+            .await
+            .map_err(|_| overloaded())?
+            .map_err(|_| DomainError::Internal("the hashing pool is closed"))?;
+        Ok(HashingSlot {
+            _admitted: admitted,
+            _running: running,
+        })
+    }
+
+    /// Runs `work` on a blocking thread once a hashing slot is free.
+    pub(crate) async fn run<T, F>(&self, work: F) -> DomainResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.slot().await?.run(work).await
+    }
+
+    /// A new argon2id digest of `password` at the current parameters.
+    pub(crate) async fn hash(&self, password: String) -> DomainResult<Digest> {
+        let params = self.params;
+        self.run(move || roster_password::hash_argon2id(&password, &params))
+            .await
+    }
+
+    /// Checks `password` against `digest`, or against the dummy digest when there is none, so
+    /// that the answer takes as long either way.
+    pub(crate) async fn verify(
+        &self,
+        digest: Option<Digest>,
+        password: String,
+    ) -> DomainResult<bool> {
+        self.slot().await?.verify(self, digest, password).await
+    }
+}
+
+/// A reserved place on a hashing thread. Taken before a verification is counted against the
+/// lockout limit, so that a request refused for load never costs the user an attempt.
+pub(crate) struct HashingSlot {
+    _admitted: OwnedSemaphorePermit,
+    _running: OwnedSemaphorePermit,
+}
+
+impl HashingSlot {
+    pub(crate) async fn run<T, F>(self, work: F) -> DomainResult<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        tokio::task::spawn_blocking(move || {
+            let _slot = self;
+            work()
+        })
+        .await
+        .map_err(|_| DomainError::Internal("a password hash was interrupted"))
+    }
+
+    pub(crate) async fn verify(
+        self,
+        pool: &HashingPool,
+        digest: Option<Digest>,
+        password: String,
+    ) -> DomainResult<bool> {
+        let dummy = pool.dummy.clone();
+        self.run(move || match digest {
+            Some(digest) => digest.verify(&password),
+            None => {
+                dummy.verify(&password);
+                false
+            }
+        })
+        .await
+    }
+}

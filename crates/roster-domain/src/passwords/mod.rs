@@ -1,0 +1,366 @@
+//! Passwords: setting one on create and update (a plain password checked against the policy
+//! and the breach lists and hashed with argon2id, or a digest imported from another system),
+//! `verify_password` with the upgrade of old digests to argon2id, removal, and the
+//! compromised flag.
+//!
+//! A password or digest never reaches a log line or an error message: the types that carry
+//! them print redacted, and every failure names the rule, not the value.
+
+pub mod breached;
+mod hashing;
+mod policy;
+
+use std::fmt;
+use std::sync::Arc;
+
+use roster_model::time::{Millis, now_millis};
+use roster_model::users::{IdentificationKind, User};
+use roster_password::{Digest, DigestError, Hasher};
+use roster_store::PasswordRecord;
+
+pub use breached::RangeApi;
+pub(crate) use hashing::HashingPool;
+
+use crate::error::{DomainError, DomainResult, FieldErrorKind};
+use crate::users::Users;
+
+/// The password parameters of a create or update request.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct PasswordFields {
+    pub password: Option<String>,
+    pub password_digest: Option<String>,
+    pub password_hasher: Option<String>,
+    pub skip_password_checks: bool,
+}
+
+impl fmt::Debug for PasswordFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordFields")
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .field(
+                "password_digest",
+                &self.password_digest.as_ref().map(|_| "[redacted]"),
+            )
+            .field("password_hasher", &self.password_hasher)
+            .field("skip_password_checks", &self.skip_password_checks)
+            .finish()
+    }
+}
+
+impl PasswordFields {
+    pub fn is_given(&self) -> bool {
+        self.password.is_some() || self.password_digest.is_some()
+    }
+}
+
+/// Whether the request creates a user or updates one: `skip_password_checks` alone is
+/// harmless on create but a mistake on update.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PasswordUse {
+    Create,
+    Update,
+}
+
+/// The user's identifiers, which a password may be forbidden to equal.
+pub(crate) fn identifiers_of(user: &User) -> Vec<String> {
+    let mut values: Vec<String> = user
+        .identifications
+        .iter()
+        .filter(|i| i.kind != IdentificationKind::Web3Wallet)
+        .map(|i| i.value.clone())
+        .collect();
+    values.extend(user.username.clone());
+    values
+}
+
+/// Marks the user as having a password set at `now`. A new password also ends a forced reset.
+pub(crate) fn mark_password_set(user: &mut User, now: Millis) {
+    user.password_enabled = true;
+    user.password_last_updated_at = Some(now);
+    user.requires_password_reset = false;
+}
+
+fn hasher_names() -> String {
+    Hasher::ALL
+        .iter()
+        .map(Hasher::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Users {
+    /// Checks the password parameters and turns them into the digest to store, or `None` when
+    /// the request sets no password. Hashing happens here, before any transaction opens, so a
+    /// slow hash never holds the writer.
+    pub(crate) async fn prepare_password(
+        &self,
+        fields: &PasswordFields,
+        identifiers: &[String],
+        use_: PasswordUse,
+    ) -> DomainResult<Option<PasswordRecord>> {
+        if fields.password.is_some() && fields.password_digest.is_some() {
+            return Err(DomainError::field(
+                "password_digest",
+                FieldErrorKind::ParamConflict {
+                    other: "password".to_owned(),
+                },
+            ));
+        }
+        match (&fields.password_digest, &fields.password_hasher) {
+            (Some(_), None) => {
+                return Err(DomainError::field(
+                    "password_hasher",
+                    FieldErrorKind::ConditionalMissing {
+                        with: "password_digest".to_owned(),
+                    },
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(DomainError::field(
+                    "password_digest",
+                    FieldErrorKind::ConditionalMissing {
+                        with: "password_hasher".to_owned(),
+                    },
+                ));
+            }
+            _ => {}
+        }
+        if use_ == PasswordUse::Update && fields.skip_password_checks && fields.password.is_none() {
+            return Err(DomainError::field(
+                "skip_password_checks",
+                FieldErrorKind::ConditionalDisallowed {
+                    requires: "password".to_owned(),
+                },
+            ));
+        }
+        if fields.is_given() && !self.settings().password.enabled {
+            let param = if fields.password.is_some() {
+                "password"
+            } else {
+                "password_digest"
+            };
+            return Err(DomainError::field(
+                param,
+                FieldErrorKind::Unknown {
+                    reason: Some("passwords are not enabled on this instance".to_owned()),
+                },
+            ));
+        }
+        if let (Some(digest), Some(hasher)) = (&fields.password_digest, &fields.password_hasher) {
+            return import_digest(hasher, digest).map(Some);
+        }
+        let Some(password) = &fields.password else {
+            return Ok(None);
+        };
+        if password.len() > policy::MAX_PASSWORD_BYTES {
+            return Err(DomainError::field(
+                "password",
+                FieldErrorKind::PasswordSizeExceeded {
+                    max_bytes: policy::MAX_PASSWORD_BYTES,
+                },
+            ));
+        }
+        if !fields.skip_password_checks {
+            let policy = &self.settings().password_policy;
+            policy::check(password, policy, identifiers)
+                .map_err(|kind| DomainError::field("password", kind))?;
+            if policy.check_breached && self.is_breached(password).await {
+                return Err(DomainError::field(
+                    "password",
+                    FieldErrorKind::PasswordPwned,
+                ));
+            }
+        }
+        let digest = self.hashing().hash(password.clone()).await?;
+        Ok(Some(PasswordRecord {
+            hasher: digest.hasher().as_str().to_owned(),
+            digest: digest.into_encoded(),
+        }))
+    }
+
+    /// Looks in every configured breach list. A list that cannot be read is logged and
+    /// skipped: an unreachable optional source must not stop every sign-up.
+    async fn is_breached(&self, password: &str) -> bool {
+        if breached::in_compiled_list(password) {
+            return true;
+        }
+        let policy = &self.settings().password_policy;
+        if let Some(path) = policy.breached_file.clone() {
+            let given = password.to_owned();
+            let found = tokio::task::spawn_blocking(move || {
+                breached::in_sorted_file(&path, &given)
+                    .map_err(|error| (path.display().to_string(), error))
+            })
+            .await;
+            match found {
+                Ok(Ok(true)) => return true,
+                Ok(Ok(false)) => {}
+                Ok(Err((path, error))) => {
+                    tracing::warn!(%path, %error, "the breached-password file could not be searched");
+                }
+                Err(_) => tracing::warn!("the breached-password file search was interrupted"),
+            }
+        }
+        if let Some(api) = self.range_api() {
+            match breached::in_range_api(api, password).await {
+                Ok(found) => return found,
+                Err(error) => {
+                    tracing::warn!(%error, "the breached-password range API did not answer");
+                }
+            }
+        }
+        false
+    }
+
+    /// `POST /users/{id}/verify_password`. Counted against the lockout limit; a locked user is
+    /// refused even with the right password. An unknown user or one without a password costs
+    /// the same hash as a real check, so timing tells nothing.
+    pub async fn verify_password(&self, user_id: &str, password: &str) -> DomainResult<()> {
+        let user = self.store().get_user(user_id).await?;
+        let exists = user.is_some();
+        let found = match user {
+            Some(user) if user.password_enabled => self
+                .store()
+                .password_digest(user_id)
+                .await?
+                .map(|record| (user, record)),
+            _ => None,
+        };
+        let Some((user, record)) = found else {
+            self.hashing().verify(None, password.to_owned()).await?;
+            return Err(if exists {
+                DomainError::NoPasswordSet
+            } else {
+                DomainError::user_not_found(user_id)
+            });
+        };
+        let digest = stored_digest(&record)?;
+        let slot = self.hashing().slot().await?;
+        let attempt = self.begin_attempt(&user.id).await?;
+        let current = digest.is_current(self.hashing().params());
+        let matched = slot
+            .verify(self.hashing(), Some(digest), password.to_owned())
+            .await?;
+        if !matched {
+            self.attempt_failed(attempt).await?;
+            return Err(DomainError::IncorrectPassword);
+        }
+        self.attempt_succeeded(attempt).await?;
+        if !current {
+            // The check succeeded: a busy pool or a failed write only postpones the upgrade to
+            // the next check.
+            if let Err(error) = self.upgrade_digest(&user.id, &record, password).await {
+                tracing::warn!(user_id, %error, "password digest not upgraded this time");
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-hashes a verified password with argon2id at the current parameters, replacing the
+    /// old digest unless the password changed meanwhile.
+    async fn upgrade_digest(
+        &self,
+        user_id: &str,
+        old: &PasswordRecord,
+        password: &str,
+    ) -> DomainResult<()> {
+        let digest = self.hashing().hash(password.to_owned()).await?;
+        let new = PasswordRecord {
+            hasher: digest.hasher().as_str().to_owned(),
+            digest: digest.into_encoded(),
+        };
+        let mut tx = self.store().begin().await?;
+        let upgraded = tx
+            .upgrade_password_digest(user_id, old, &new, now_millis())
+            .await?;
+        tx.commit().await?;
+        tracing::debug!(user_id, from = %old.hasher, upgraded, "password digest upgraded to argon2id");
+        Ok(())
+    }
+
+    /// `POST /users/{id}/remove_password`. A user without a password comes back unchanged.
+    pub async fn remove_password(&self, user_id: &str) -> DomainResult<User> {
+        let now = now_millis();
+        let mut tx = self.store().begin().await?;
+        let mut user = tx
+            .load_user(user_id)
+            .await?
+            .ok_or_else(|| DomainError::user_not_found(user_id))?;
+        if !user.password_enabled {
+            return Ok(self.present(user, now));
+        }
+        tx.delete_password_digest(user_id).await?;
+        user.password_enabled = false;
+        user.password_last_updated_at = None;
+        user.requires_password_reset = false;
+        crate::users::write(&mut tx, &mut user, now).await?;
+        self.updated(&mut tx, user.banned, &user, now).await?;
+        tx.commit().await?;
+        Ok(self.present(user, now))
+    }
+
+    /// `POST /users/{id}/password/set_compromised` and `/unset_compromised`: whether the user
+    /// must reset the password at the next sign-in.
+    pub async fn set_password_compromised(
+        &self,
+        user_id: &str,
+        compromised: bool,
+    ) -> DomainResult<User> {
+        let now = now_millis();
+        let mut tx = self.store().begin().await?;
+        let mut user = tx
+            .load_user(user_id)
+            .await?
+            .ok_or_else(|| DomainError::user_not_found(user_id))?;
+        if compromised && !user.password_enabled {
+            return Err(DomainError::NoPasswordSet);
+        }
+        user.requires_password_reset = compromised;
+        crate::users::write(&mut tx, &mut user, now).await?;
+        self.updated(&mut tx, user.banned, &user, now).await?;
+        tx.commit().await?;
+        Ok(self.present(user, now))
+    }
+}
+
+/// Parses an imported digest; the reason for a refusal never quotes the digest.
+fn import_digest(hasher: &str, digest: &str) -> DomainResult<PasswordRecord> {
+    let hasher: Hasher = hasher.parse().map_err(|_| {
+        DomainError::field(
+            "password_hasher",
+            FieldErrorKind::ValueInvalid {
+                reason: format!("must be one of {}", hasher_names()),
+            },
+        )
+    })?;
+    let parsed = Digest::parse(hasher, digest).map_err(|error| {
+        let reason = match error {
+            DigestError::NeedsExternalVerification => "awscognito digests name a Cognito user \
+                 pool to ask at sign-in, which this server does not call; verify the users \
+                 against Cognito while exporting them, or import them with a password reset"
+                .to_owned(),
+            other => other.to_string(),
+        };
+        DomainError::field(
+            "password_digest",
+            FieldErrorKind::PasswordDigestInvalid { reason },
+        )
+    })?;
+    Ok(PasswordRecord {
+        hasher: hasher.as_str().to_owned(),
+        digest: parsed.into_encoded(),
+    })
+}
+
+/// A stored digest, which was validated when it was stored; failing to parse it now means the
+/// data or the parser changed, which is an internal fault, never the caller's.
+fn stored_digest(record: &PasswordRecord) -> DomainResult<Digest> {
+    let hasher: Hasher = record
+        .hasher
+        .parse()
+        .map_err(|_| DomainError::Internal("a stored password names an unknown hasher"))?;
+    Digest::parse(hasher, &record.digest)
+        .map_err(|_| DomainError::Internal("a stored password digest no longer parses"))
+}
+
+pub(crate) type SharedRangeApi = Arc<dyn RangeApi>;

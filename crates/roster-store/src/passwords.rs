@@ -1,0 +1,93 @@
+//! A user's password digest. Opaque here: parsing, hashing and verifying happen in the domain.
+
+use std::fmt;
+
+use roster_model::time::Millis;
+use sqlx::FromRow;
+
+use crate::{Backend, Store, StoreResult, Tx};
+
+/// A stored password digest and the hasher that reads it.
+#[derive(Clone, PartialEq, Eq, FromRow)]
+pub struct PasswordRecord {
+    pub hasher: String,
+    pub digest: String,
+}
+
+impl fmt::Debug for PasswordRecord {
+    /// Shows only the hasher: a weak digest is as good as the password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordRecord")
+            .field("hasher", &self.hasher)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    pub async fn password_digest(&self, user_id: &str) -> StoreResult<Option<PasswordRecord>> {
+        match &self.backend {
+            Backend::Sqlite { reader, .. } => Ok(sqlx::query_as(
+                "SELECT hasher, digest FROM password_digests WHERE user_id = $1",
+            )
+            .bind(user_id)
+            .fetch_optional(reader)
+            .await?),
+        }
+    }
+}
+
+impl Tx {
+    /// Stores (or replaces) the user's password digest.
+    pub async fn put_password_digest(
+        &mut self,
+        user_id: &str,
+        record: &PasswordRecord,
+        now: Millis,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO password_digests (user_id, hasher, digest, updated_at) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id) DO UPDATE SET hasher = excluded.hasher, \
+             digest = excluded.digest, updated_at = excluded.updated_at",
+        )
+        .bind(user_id)
+        .bind(&record.hasher)
+        .bind(&record.digest)
+        .bind(now)
+        .execute(self.connection())
+        .await?;
+        Ok(())
+    }
+
+    /// Replaces the digest `old` with `new` (a re-hash of the same password), unless the
+    /// password was changed or removed since `old` was read: a concurrent change wins.
+    pub async fn upgrade_password_digest(
+        &mut self,
+        user_id: &str,
+        old: &PasswordRecord,
+        new: &PasswordRecord,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE password_digests SET hasher = $4, digest = $5, updated_at = $6 \
+             WHERE user_id = $1 AND hasher = $2 AND digest = $3",
+        )
+        .bind(user_id)
+        .bind(&old.hasher)
+        .bind(&old.digest)
+        .bind(&new.hasher)
+        .bind(&new.digest)
+        .bind(now)
+        .execute(self.connection())
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn delete_password_digest(&mut self, user_id: &str) -> StoreResult<bool> {
+        let result = sqlx::query("DELETE FROM password_digests WHERE user_id = $1")
+            .bind(user_id)
+            .execute(self.connection())
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+}

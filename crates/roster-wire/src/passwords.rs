@@ -1,0 +1,42 @@
+//! Bodies of the password endpoints under `/users/{id}`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::nullable::double_option;
+
+/// `POST /users/{id}/verify_password`.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct VerifyPasswordRequest {
+    pub password: Option<String>,
+}
+
+impl fmt::Debug for VerifyPasswordRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyPasswordRequest")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The answer of `verify_password`: a wrong password is an error, so this is always `true`.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct VerifyPasswordResponse {
+    pub verified: bool,
+}
+
+/// `POST /users/{id}/remove_password`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct RemovePasswordRequest {
+    pub sign_out_of_other_sessions: Option<bool>,
+}
+
+/// `POST /users/{id}/password/set_compromised`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct SetPasswordCompromisedRequest {
+    #[serde(deserialize_with = "double_option")]
+    pub revoke_all_sessions: Option<Option<bool>>,
+}
