@@ -23,6 +23,17 @@ pub enum DomainError {
     TotpIncorrectCode,
     #[error("a TOTP code has six digits")]
     TotpInvalidLength,
+    /// Deleting this identification would break a rule (the primary, or the last one).
+    #[error("the identification cannot be deleted: {reason}")]
+    IdentificationDeletionFailed { reason: &'static str },
+    /// The instance requires this kind of identifier and this is the user's last one.
+    #[error("the last identification of a required kind cannot be deleted")]
+    LastRequiredIdentificationDeletionFailed,
+    /// Only a verified phone number can be a second factor.
+    #[error("only a verified phone number can be reserved for second factor")]
+    SecondFactorUnverified { creating: bool },
+    #[error("the verification was already completed")]
+    VerificationAlreadyVerified,
     #[error("a stored secret could not be opened")]
     SecretKey(#[from] crate::secret_keys::SecretKeyError),
     #[error("internal failure: {0}")]

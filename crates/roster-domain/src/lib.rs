@@ -9,13 +9,16 @@
 
 pub mod api_keys;
 pub mod error;
+pub mod identifications;
 mod lockout;
+pub mod messages;
 pub mod metadata;
 pub mod mfa;
 pub mod secret_keys;
 pub mod settings;
 pub mod users;
 mod validate;
+pub mod verifications;
 
 pub use api_keys::{ApiKeys, KeyEnvironment, NewApiKey};
 pub use error::{DomainError, DomainResult, FieldError, FieldErrorKind};

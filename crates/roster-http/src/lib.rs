@@ -7,10 +7,14 @@
 mod auth;
 mod avatars;
 mod body;
+mod email_addresses;
 mod error;
 mod mfa;
+mod phone_numbers;
 mod users;
+mod verifications;
 mod version;
+mod web3_wallets;
 
 pub use error::ApiError;
 
@@ -34,6 +38,9 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 pub fn router(state: AppState) -> Router {
     let v1 = users::routes()
         .merge(mfa::routes())
+        .merge(email_addresses::routes())
+        .merge(phone_numbers::routes())
+        .merge(web3_wallets::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(version::check))
         .route_layer(axum::middleware::from_fn_with_state(

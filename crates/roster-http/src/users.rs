@@ -325,10 +325,6 @@ fn user_changes(body: UpdateUserRequest) -> UserChanges {
             body.sign_out_of_other_sessions == Some(true),
         ),
         ("profile_image_id", body.profile_image_id.is_some()),
-        (
-            "notify_primary_email_address_changed",
-            body.notify_primary_email_address_changed == Some(true),
-        ),
     ]);
     UserChanges {
         external_id: body.external_id,
@@ -352,6 +348,9 @@ fn user_changes(body: UpdateUserRequest) -> UserChanges {
         bypass_client_trust: body.bypass_client_trust,
         totp_secret: body.totp_secret,
         backup_codes: body.backup_codes,
+        notify_primary_email_address_changed: body
+            .notify_primary_email_address_changed
+            .unwrap_or(false),
         unsupported,
     }
 }

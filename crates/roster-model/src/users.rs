@@ -126,6 +126,10 @@ pub struct Identification {
     pub value: String,
     pub reserved: bool,
     pub verification: Option<Verification>,
+    /// Phone numbers only: the number receives SMS codes as a second factor.
+    pub reserved_for_second_factor: bool,
+    /// Phone numbers only: the second factor offered first.
+    pub default_second_factor: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
 }

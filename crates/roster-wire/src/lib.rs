@@ -6,9 +6,12 @@
 //! lists), and every `object` discriminator is set.
 
 pub mod common;
+pub mod email_addresses;
 pub mod errors;
 pub mod mfa;
 mod nullable;
+pub mod phone_numbers;
 pub mod users;
+pub mod verifications;
 
 pub use nullable::double_option;

@@ -1,7 +1,7 @@
 //! User use cases: create, read, list, update, delete, ban, lock and metadata changes.
 
 mod create;
-mod identifiers;
+pub(crate) mod identifiers;
 mod list;
 mod update;
 
@@ -188,7 +188,7 @@ impl Users {
     }
 
     /// The user as clients see it at `now`: the lock state derived from the policy.
-    fn present(&self, mut user: User, now: Millis) -> User {
+    pub(crate) fn present(&self, mut user: User, now: Millis) -> User {
         user.lockout = lockout_view(&user, &self.settings.lockout, now);
         user
     }

@@ -32,6 +32,8 @@ pub struct UserChanges {
     pub totp_secret: Option<String>,
     /// Replaces every backup code; an empty list removes them all.
     pub backup_codes: Option<Vec<String>>,
+    /// Tell the previous primary email address when `primary_email_address_id` changes it.
+    pub notify_primary_email_address_changed: bool,
     /// Parameters whose capability is not available yet; each is refused by name.
     pub unsupported: Vec<&'static str>,
 }
@@ -123,6 +125,11 @@ impl Users {
             }
         }
 
+        let previous_primary_email = user
+            .primary_email_address_id
+            .as_deref()
+            .and_then(|id| user.identification(id))
+            .map(|i| i.value.clone());
         apply(
             &mut user,
             &changes,
@@ -134,6 +141,15 @@ impl Users {
         let now = roster_model::time::now_millis();
         second_factors.apply_flags(&mut user, now);
         second_factors.write(&mut tx, id, now).await?;
+        if changes.notify_primary_email_address_changed {
+            crate::identifications::notify_primary_changed(
+                &mut tx,
+                &user,
+                previous_primary_email.as_deref(),
+                now,
+            )
+            .await?;
+        }
         super::write(&mut tx, &mut user, now).await?;
         tx.commit().await?;
         Ok(self.present(user, now))

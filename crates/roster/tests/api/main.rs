@@ -2,10 +2,15 @@
 //! folder and speaks HTTP to it. One test binary, so the server code is compiled once.
 
 mod auth;
+mod email_addresses;
 mod helpers;
+mod mail;
+mod phone_numbers;
+mod smtp_server;
 mod users_create;
 mod users_list;
 mod users_metadata;
 mod users_mfa;
 mod users_moderation;
 mod users_update;
+mod verifications;
