@@ -32,6 +32,9 @@ pub enum DomainError {
     /// Only a verified phone number can be a second factor.
     #[error("only a verified phone number can be reserved for second factor")]
     SecondFactorUnverified { creating: bool },
+    /// A new code was asked for too soon after the last one.
+    #[error("codes were requested too often")]
+    TooManyCodeRequests { retry_after_seconds: i64 },
     #[error("the verification was already completed")]
     VerificationAlreadyVerified,
     #[error("a stored secret could not be opened")]

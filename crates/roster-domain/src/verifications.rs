@@ -25,6 +25,9 @@ use crate::users::{Users, write};
 pub const CODE_VALID_MINUTES: i64 = 10;
 /// Wrong codes allowed per verification before it fails.
 pub const MAX_CODE_ATTEMPTS: i64 = 5;
+/// The shortest wait between two codes for one identification, so that a client cannot
+/// flood an inbox or run up an SMS bill.
+pub const RESEND_INTERVAL_SECONDS: i64 = 30;
 
 fn strategy_for(kind: IdentificationKind) -> DomainResult<(VerificationStrategy, Channel)> {
     match kind {
@@ -67,6 +70,14 @@ impl Users {
         let mut tx = self.store().begin().await?;
         let mut user = load_owner(&mut tx, kind, identification_id).await?;
         let mut identification = find(&user, kind, identification_id)?.clone();
+        if let Some(last) = tx.last_verification_at(identification_id).await? {
+            let wait_ms = last + RESEND_INTERVAL_SECONDS * 1000 - now;
+            if wait_ms > 0 {
+                return Err(DomainError::TooManyCodeRequests {
+                    retry_after_seconds: (wait_ms + 999) / 1000,
+                });
+            }
+        }
         let verification = CodeVerification {
             user_id: user.id.clone(),
             ..verification

@@ -134,6 +134,20 @@ impl From<DomainError> for ApiError {
                 "not verified",
                 "Only a verified phone number can be reserved for second factor.",
             ),
+            DomainError::TooManyCodeRequests {
+                retry_after_seconds,
+            } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorItem::new(
+                    "verification_code_too_many_requests",
+                    "Too many requests",
+                    format!(
+                        "A code was sent a moment ago; you can request another one in \
+                         {retry_after_seconds} seconds."
+                    ),
+                )
+                .with_meta("retry_after_seconds", retry_after_seconds.into()),
+            ),
             DomainError::VerificationAlreadyVerified => ApiError::bad_request(
                 "verification_already_verified",
                 "already verified",

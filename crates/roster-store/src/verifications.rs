@@ -46,6 +46,20 @@ impl Tx {
         Ok(())
     }
 
+    /// When the newest code for an identification was prepared.
+    pub async fn last_verification_at(
+        &mut self,
+        identification_id: &str,
+    ) -> StoreResult<Option<i64>> {
+        let row: Option<(Option<i64>,)> = sqlx::query_as(
+            "SELECT MAX(created_at) FROM verifications WHERE identification_id = $1",
+        )
+        .bind(identification_id)
+        .fetch_optional(self.connection())
+        .await?;
+        Ok(row.and_then(|(at,)| at))
+    }
+
     pub async fn load_verification(&mut self, id: &str) -> StoreResult<Option<CodeVerification>> {
         let row: Option<VerificationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM verifications WHERE id = $1"

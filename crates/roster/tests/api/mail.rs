@@ -208,6 +208,16 @@ impl Drop for Server {
 }
 
 fn start_server(data_dir: &std::path::Path, port: u16, key: &str, smtp_port: u16) -> Server {
+    start_server_logging(data_dir, port, key, smtp_port, Stdio::null())
+}
+
+fn start_server_logging(
+    data_dir: &std::path::Path,
+    port: u16,
+    key: &str,
+    smtp_port: u16,
+    log: Stdio,
+) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_roster"))
         .arg("serve")
         .env_clear()
@@ -219,8 +229,9 @@ fn start_server(data_dir: &std::path::Path, port: u16, key: &str, smtp_port: u16
         .env("ROSTER_DELIVERY__POLL_INTERVAL_MS", "50")
         .env("ROSTER_DELIVERY__RETRY_BASE_MS", "100")
         .env("ROSTER_DELIVERY__RETRY_MAX_MS", "500")
+        .env("ROSTER_LOG", "debug")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("roster starts");
     Server {
@@ -347,4 +358,80 @@ async fn messages_speak_the_users_language_or_english() {
             .expect("a notice");
         assert_eq!(message.subject, subject);
     }
+}
+
+#[tokio::test]
+async fn codes_never_reach_the_log() {
+    let data_dir = tempfile::tempdir().expect("data folder");
+    let log_path = data_dir.path().join("roster.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let key = format!("sk_test_{}", uuid_like());
+    let smtp = SmtpServer::start().await;
+    let client = reqwest::Client::new();
+    let server = start_server_logging(
+        &data_dir.path().join("data"),
+        free_port(),
+        &key,
+        smtp.port,
+        Stdio::from(log),
+    );
+    wait_until_serving(&client, &server.base).await;
+    let send = |method: reqwest::Method, path: String, body: Value| {
+        client
+            .request(method, format!("{}/v1{path}", server.base))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+    };
+    let user: Value = send(
+        reqwest::Method::POST,
+        "/users".to_owned(),
+        json!({"username": "log_watch"}),
+    )
+    .await
+    .expect("create")
+    .json()
+    .await
+    .expect("json");
+    let email: Value = send(
+        reqwest::Method::POST,
+        "/email_addresses".to_owned(),
+        json!({"user_id": user["id"], "email_address": "log.watch@example.com"}),
+    )
+    .await
+    .expect("add")
+    .json()
+    .await
+    .expect("json");
+    let email_id = email["id"].as_str().expect("id");
+    let prepared: Value = send(
+        reqwest::Method::POST,
+        format!("/email_addresses/{email_id}/prepare_verification"),
+        json!({}),
+    )
+    .await
+    .expect("prepare")
+    .json()
+    .await
+    .expect("json");
+    let message = smtp.wait_for("log.watch@example.com").await;
+    let code = six_digits(&message.header("Subject").expect("Subject")).expect("code");
+    let attempted = send(
+        reqwest::Method::POST,
+        format!("/email_addresses/{email_id}/attempt_verification"),
+        json!({"verification_id": prepared["id"], "code": code}),
+    )
+    .await
+    .expect("attempt");
+    assert!(attempted.status().is_success());
+    drop(server);
+    let logged = std::fs::read_to_string(&log_path).expect("log");
+    assert!(
+        logged.contains("message delivered"),
+        "the log was written: {logged}"
+    );
+    assert!(
+        !logged.contains(&code),
+        "the code {code} appears in the log"
+    );
 }

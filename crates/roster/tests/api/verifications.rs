@@ -242,3 +242,26 @@ async fn a_phone_code_goes_by_sms_and_verifies_the_number() {
     assert_eq!(phone["verification"]["status"], "verified");
     assert_eq!(phone["verification"]["channel"], "sms");
 }
+
+#[tokio::test]
+async fn codes_cannot_be_requested_in_quick_succession() {
+    let app = spawn_app().await;
+    let (_, email_id) = unverified_email(&app, "flood@example.com").await;
+    let path = format!("/email_addresses/{email_id}/prepare_verification");
+    app.post(&path, json!({})).await.ok();
+    let again = app.post(&path, json!({})).await;
+    again.assert_error(429, "verification_code_too_many_requests");
+    assert!(
+        again.body["errors"][0]["meta"]["retry_after_seconds"]
+            .as_i64()
+            .expect("seconds")
+            > 0
+    );
+    let codes = app
+        .outbox()
+        .await
+        .into_iter()
+        .filter(|m| m.recipient == "flood@example.com")
+        .count();
+    assert_eq!(codes, 1);
+}
