@@ -21,14 +21,6 @@ use crate::identifications::{find, load_owner, replace};
 use crate::messages::{self, Language};
 use crate::users::{Users, write};
 
-/// How long a code is valid.
-pub const CODE_VALID_MINUTES: i64 = 10;
-/// Wrong codes allowed per verification before it fails.
-pub const MAX_CODE_ATTEMPTS: i64 = 5;
-/// The shortest wait between two codes for one identification, so that a client cannot
-/// flood an inbox or run up an SMS bill.
-pub const RESEND_INTERVAL_SECONDS: i64 = 30;
-
 fn strategy_for(kind: IdentificationKind) -> DomainResult<(VerificationStrategy, Channel)> {
     match kind {
         IdentificationKind::EmailAddress => Ok((VerificationStrategy::EmailCode, Channel::Email)),
@@ -51,6 +43,7 @@ impl Users {
         identification_id: &str,
     ) -> DomainResult<CodeVerification> {
         let (strategy, channel) = strategy_for(kind)?;
+        let policy = self.settings().verification;
         let now = now_millis();
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let id = new_id(IdPrefix::Verification);
@@ -62,8 +55,8 @@ impl Users {
             strategy,
             status: VerificationStatus::Unverified,
             attempts: 0,
-            max_attempts: MAX_CODE_ATTEMPTS,
-            expire_at: now + CODE_VALID_MINUTES * 60_000,
+            max_attempts: policy.max_attempts.max(1),
+            expire_at: now + policy.code_valid_seconds.max(1) * 1000,
             created_at: now,
             updated_at: now,
         };
@@ -71,7 +64,7 @@ impl Users {
         let mut user = load_owner(&mut tx, kind, identification_id).await?;
         let mut identification = find(&user, kind, identification_id)?.clone();
         if let Some(last) = tx.last_verification_at(identification_id).await? {
-            let wait_ms = last + RESEND_INTERVAL_SECONDS * 1000 - now;
+            let wait_ms = last + policy.resend_interval_seconds * 1000 - now;
             if wait_ms > 0 {
                 return Err(DomainError::TooManyCodeRequests {
                     retry_after_seconds: (wait_ms + 999) / 1000,
@@ -95,7 +88,7 @@ impl Users {
             channel,
             &identification.value,
             &code,
-            CODE_VALID_MINUTES,
+            (policy.code_valid_seconds.max(1) + 59) / 60,
         )
         .enqueue(&mut tx, &user, now)
         .await?;

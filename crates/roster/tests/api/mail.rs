@@ -435,3 +435,65 @@ async fn codes_never_reach_the_log() {
         "the code {code} appears in the log"
     );
 }
+
+#[tokio::test]
+async fn the_email_endpoints_notify_the_previous_primary_when_asked() {
+    let app = spawn_app().await;
+    let user = app
+        .create_user(json!({"email_address": ["start@example.com"]}))
+        .await;
+    let user_id = user["id"].as_str().expect("id");
+    let notices = |outbox: Vec<roster_model::messages::OutboxMessage>, to: &str| {
+        outbox
+            .into_iter()
+            .filter(|m| m.recipient == to && m.template == "primary_email_address_changed")
+            .count()
+    };
+
+    let added = app
+        .post(
+            "/email_addresses",
+            json!({"user_id": user_id, "email_address": "added@example.com", "verified": true,
+                   "primary": true, "notify_primary_email_address_changed": true}),
+        )
+        .await
+        .ok();
+    assert_eq!(notices(app.outbox().await, "start@example.com"), 1);
+
+    let back = user["primary_email_address_id"].as_str().expect("id");
+    app.patch(
+        &format!("/email_addresses/{back}"),
+        json!({"primary": true, "notify_primary_email_address_changed": true}),
+    )
+    .await
+    .ok();
+    assert_eq!(notices(app.outbox().await, "added@example.com"), 1);
+    // Already primary: nothing changes, nobody is told.
+    app.patch(
+        &format!("/email_addresses/{back}"),
+        json!({"primary": true, "notify_primary_email_address_changed": true}),
+    )
+    .await
+    .ok();
+    assert_eq!(app.outbox().await.len(), 2);
+
+    app.put(
+        &format!("/users/{user_id}/email_address"),
+        json!({"email_address": "START@example.com", "notify_primary_email_address_changed": true}),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        app.outbox().await.len(),
+        2,
+        "the same address again is no change"
+    );
+    app.put(
+        &format!("/users/{user_id}/email_address"),
+        json!({"email_address": "final@example.com", "notify_primary_email_address_changed": true}),
+    )
+    .await
+    .ok();
+    assert_eq!(notices(app.outbox().await, "START@example.com"), 1);
+    assert_eq!(added["object"], "email_address");
+}

@@ -265,3 +265,38 @@ async fn codes_cannot_be_requested_in_quick_succession() {
         .count();
     assert_eq!(codes, 1);
 }
+
+#[tokio::test]
+async fn a_late_code_finds_the_verification_expired() {
+    let mut settings = InstanceSettings::default();
+    settings.verification.code_valid_seconds = 1;
+    let app = spawn_app_with(settings).await;
+    let (user_id, email_id) = unverified_email(&app, "late@example.com").await;
+    let prepared = app
+        .post(
+            &format!("/email_addresses/{email_id}/prepare_verification"),
+            json!({}),
+        )
+        .await
+        .ok();
+    let code = app.code_sent_to("late@example.com").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let late = attempt(
+        &app,
+        "email_addresses",
+        &email_id,
+        prepared["id"].as_str().expect("id"),
+        &code,
+    )
+    .await
+    .ok();
+    assert_eq!(late["status"], "expired");
+    assert_eq!(late["attempts"], 0);
+    let email = app.get(&format!("/email_addresses/{email_id}")).await.ok();
+    assert_eq!(email["verification"]["status"], "expired");
+    // An expired code costs no lockout attempt.
+    assert_eq!(
+        app.user(&user_id).await["verification_attempts_remaining"],
+        10
+    );
+}
