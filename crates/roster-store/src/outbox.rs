@@ -179,3 +179,120 @@ fn from_row(row: MessageRow) -> StoreResult<OutboxMessage> {
         created_at: row.created_at,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use roster_model::messages::NewMessage;
+
+    use super::*;
+    use crate::{Durability, StoreOptions};
+
+    async fn store(dir: &tempfile::TempDir) -> Store {
+        Store::open(&StoreOptions {
+            url: format!("sqlite://{}", dir.path().join("t.db").display()),
+            durability: Durability::Normal,
+            max_readers: 2,
+        })
+        .await
+        .unwrap()
+    }
+
+    async fn queue(store: &Store, id: &str, channel: Channel, at: Millis) {
+        let mut tx = store.begin().await.unwrap();
+        tx.enqueue_message(&NewMessage {
+            id: id.to_owned(),
+            channel,
+            recipient: "a@example.com".to_owned(),
+            subject: "s".to_owned(),
+            body: "code 123456".to_owned(),
+            template: "verification_code",
+            user_id: None,
+            sensitive: true,
+            created_at: at,
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_claim_is_a_lease_that_runs_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        queue(&store, "msg_1", Channel::Email, 1_000).await;
+        queue(&store, "msg_2", Channel::Sms, 1_000).await;
+
+        let claimed = store
+            .claim_messages(Channel::Email, 1_000, 500, 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].attempts, 1);
+        // Leased: neither due nor claimable by another worker until the lease ends.
+        assert!(!store.has_due_messages(Channel::Email, 1_200).await.unwrap());
+        assert!(
+            store
+                .claim_messages(Channel::Email, 1_200, 500, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // The worker "crashed": after the lease the message is claimed again.
+        let again = store
+            .claim_messages(Channel::Email, 1_500, 500, 10)
+            .await
+            .unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].attempts, 2);
+
+        store.mark_message_sent("msg_1", 1_600).await.unwrap();
+        assert!(
+            !store
+                .has_due_messages(Channel::Email, 10_000)
+                .await
+                .unwrap()
+        );
+        let listed = store.list_messages(10).await.unwrap();
+        let sent = listed.iter().find(|m| m.id == "msg_1").unwrap();
+        assert_eq!(sent.state, DeliveryState::Sent);
+        assert_eq!(sent.body, "", "a delivered code is erased");
+        // The SMS was never touched by the e-mail worker.
+        assert!(store.has_due_messages(Channel::Sms, 1_000).await.unwrap());
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_failure_is_retried_later_or_given_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        queue(&store, "msg_1", Channel::Email, 1_000).await;
+        store
+            .claim_messages(Channel::Email, 1_000, 500, 10)
+            .await
+            .unwrap();
+        store
+            .mark_message_failed("msg_1", "connection refused", Some(5_000), 1_100)
+            .await
+            .unwrap();
+        assert!(!store.has_due_messages(Channel::Email, 4_999).await.unwrap());
+        assert!(store.has_due_messages(Channel::Email, 5_000).await.unwrap());
+        store
+            .claim_messages(Channel::Email, 5_000, 500, 10)
+            .await
+            .unwrap();
+        store
+            .mark_message_failed("msg_1", "refused for good", None, 5_100)
+            .await
+            .unwrap();
+        assert!(
+            !store
+                .has_due_messages(Channel::Email, i64::MAX / 2)
+                .await
+                .unwrap()
+        );
+        let failed = &store.list_messages(10).await.unwrap()[0];
+        assert_eq!(failed.state, DeliveryState::Failed);
+        assert_eq!(failed.last_error.as_deref(), Some("refused for good"));
+        store.close().await;
+    }
+}
