@@ -87,6 +87,7 @@ impl Users {
             .await?
             .ok_or_else(|| DomainError::user_not_found(&input.user_id))?;
         identifiers::ensure_available(&mut tx, kind, &input.value, &user.id).await?;
+        let had_two_factor = user.two_factor_enabled();
         let first_of_kind = user.identifications_of(kind).next().is_none();
         let identification = Identification {
             id: new_id(IdPrefix::Identification),
@@ -113,6 +114,7 @@ impl Users {
                 notify_primary_changed(&mut tx, &user, previous.as_deref(), now).await?;
             }
         }
+        stamp_two_factor(&mut user, had_two_factor, now);
         write(&mut tx, &mut user, now).await?;
         tx.commit().await?;
         Ok(identification)
@@ -147,6 +149,7 @@ impl Users {
         let mut user = load_owner(&mut tx, kind, id).await?;
         let mut identification = find(&user, kind, id)?.clone();
         let is_primary = primary_of(&user, kind) == Some(id);
+        let had_two_factor = user.two_factor_enabled();
 
         match changes.verified {
             Some(true) if !identification.is_verified() => {
@@ -218,6 +221,7 @@ impl Users {
                 notify_primary_changed(&mut tx, &user, previous.as_deref(), now).await?;
             }
         }
+        stamp_two_factor(&mut user, had_two_factor, now);
         write(&mut tx, &mut user, now).await?;
         tx.commit().await?;
         Ok(find(&user, kind, id)?.clone())
@@ -257,10 +261,12 @@ impl Users {
                 reason: "it is the user's last identifier",
             });
         }
+        let had_two_factor = user.two_factor_enabled();
         tx.delete_identification(id).await?;
         user.identifications.retain(|i| i.id != id);
         clear_primary_if(&mut user, kind, id);
         promote_default_second_factor(&mut tx, &mut user, now).await?;
+        stamp_two_factor(&mut user, had_two_factor, now);
         write(&mut tx, &mut user, now).await?;
         tx.commit().await?;
         Ok(())
@@ -290,6 +296,7 @@ impl Users {
         let previous_primary = primary_of(&user, kind)
             .and_then(|id| user.identification(id))
             .map(|i| i.value.clone());
+        let had_two_factor = user.two_factor_enabled();
         let replaced: Vec<String> = user
             .identifications_of(kind)
             .map(|i| i.id.clone())
@@ -324,6 +331,8 @@ impl Users {
         {
             notify_primary_changed(&mut tx, &user, previous_primary.as_deref(), now).await?;
         }
+        // A replaced number that was a second factor takes SMS codes away with it.
+        stamp_two_factor(&mut user, had_two_factor, now);
         write(&mut tx, &mut user, now).await?;
         tx.commit().await?;
         Ok(identification)
@@ -451,6 +460,35 @@ async fn promote_default_second_factor(
     next.default_second_factor = true;
     next.updated_at = now.max(next.updated_at);
     tx.update_identification(next).await?;
+    Ok(())
+}
+
+/// Stamps `mfa_enabled_at` when the user gained its first second factor and `mfa_disabled_at`
+/// when it lost its last one; neither stamp is ever cleared.
+pub(crate) fn stamp_two_factor(user: &mut User, had_two_factor: bool, now: Millis) {
+    match (had_two_factor, user.two_factor_enabled()) {
+        (false, true) => user.mfa_enabled_at = Some(now),
+        (true, false) => user.mfa_disabled_at = Some(now),
+        _ => {}
+    }
+}
+
+/// Stops every phone number of the user from being a second factor (`DELETE …/mfa`).
+pub(crate) async fn release_second_factor_numbers(
+    tx: &mut Tx,
+    user: &mut User,
+    now: Millis,
+) -> DomainResult<()> {
+    for identification in user
+        .identifications
+        .iter_mut()
+        .filter(|i| i.reserved_for_second_factor)
+    {
+        identification.reserved_for_second_factor = false;
+        identification.default_second_factor = false;
+        identification.updated_at = now.max(identification.updated_at);
+        tx.update_identification(identification).await?;
+    }
     Ok(())
 }
 

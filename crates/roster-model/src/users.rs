@@ -57,8 +57,14 @@ impl User {
         self.identifications.iter().find(|i| i.id == id)
     }
 
+    /// Any second factor: TOTP, backup codes, or a phone number reserved for SMS codes.
     pub fn two_factor_enabled(&self) -> bool {
-        self.totp_enabled || self.backup_code_enabled
+        self.totp_enabled
+            || self.backup_code_enabled
+            || self
+                .identifications
+                .iter()
+                .any(|i| i.reserved_for_second_factor)
     }
 }
 

@@ -193,3 +193,37 @@ async fn put_replaces_every_number() {
     .await
     .assert_error(422, "form_param_format_invalid");
 }
+
+#[tokio::test]
+async fn a_second_factor_number_is_part_of_the_users_mfa() {
+    let app = spawn_app().await;
+    let user = app.create_user(json!({"username": "sms_factor"})).await;
+    let user_id = user["id"].as_str().expect("id");
+    assert_eq!(user["two_factor_enabled"], false);
+    let number = add(
+        &app,
+        json!({"user_id": user_id, "phone_number": "+15555550161", "verified": true, "reserved_for_second_factor": true}),
+    )
+    .await;
+    let with_sms = app.user(user_id).await;
+    assert_eq!(with_sms["two_factor_enabled"], true);
+    assert_eq!(with_sms["totp_enabled"], false);
+    assert!(with_sms["mfa_enabled_at"].is_i64());
+    // SMS codes are not TOTP codes.
+    app.post(
+        &format!("/users/{user_id}/verify_totp"),
+        json!({"code": "123456"}),
+    )
+    .await
+    .assert_error(400, "totp_disabled");
+
+    app.delete(&format!("/users/{user_id}/mfa")).await.ok();
+    let without = app.user(user_id).await;
+    assert_eq!(without["two_factor_enabled"], false);
+    assert!(without["mfa_disabled_at"].is_i64());
+    assert_eq!(
+        without["phone_numbers"][0]["reserved_for_second_factor"],
+        false
+    );
+    assert_eq!(without["phone_numbers"][0]["id"], number["id"]);
+}
