@@ -5,6 +5,7 @@ mod auth;
 mod email_addresses;
 mod helpers;
 mod mail;
+mod mail_process;
 mod phone_numbers;
 mod smtp_server;
 mod users_create;
