@@ -107,12 +107,9 @@ impl Users {
         code: &str,
     ) -> DomainResult<CodeVerification> {
         let now = now_millis();
-        let stored = {
-            let mut tx = self.store().begin().await?;
-            let user = load_owner(&mut tx, kind, identification_id).await?;
-            find(&user, kind, identification_id)?;
-            tx.load_verification(verification_id).await?
-        };
+        // The identification must exist and be of this kind (404 otherwise).
+        self.get_identification(kind, identification_id).await?;
+        let stored = self.store().verification(verification_id).await?;
         let stored = stored
             .filter(|v| v.identification_id == identification_id)
             .ok_or_else(|| {

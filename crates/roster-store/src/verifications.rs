@@ -4,7 +4,7 @@ use roster_model::messages::CodeVerification;
 use roster_model::users::{VerificationStatus, VerificationStrategy};
 use sqlx::FromRow;
 
-use crate::{StoreError, StoreResult, Tx};
+use crate::{Backend, Store, StoreError, StoreResult, Tx};
 
 const COLUMNS: &str = "id, identification_id, user_id, strategy, status, code_digest, attempts, \
     max_attempts, expire_at, created_at, updated_at";
@@ -22,6 +22,22 @@ struct VerificationRow {
     expire_at: i64,
     created_at: i64,
     updated_at: i64,
+}
+
+impl Store {
+    pub async fn verification(&self, id: &str) -> StoreResult<Option<CodeVerification>> {
+        match &self.backend {
+            Backend::Sqlite { reader, .. } => {
+                let row: Option<VerificationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {COLUMNS} FROM verifications WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_optional(reader)
+                .await?;
+                row.map(from_row).transpose()
+            }
+        }
+    }
 }
 
 impl Tx {
