@@ -47,13 +47,9 @@ pub enum ReplacementStatus {
     Unverified,
 }
 
-pub(crate) fn resource_name(kind: IdentificationKind) -> &'static str {
-    kind.as_str()
-}
-
 fn not_found(kind: IdentificationKind, id: &str) -> DomainError {
     DomainError::NotFound {
-        resource: resource_name(kind),
+        resource: kind.as_str(),
         id: id.to_owned(),
     }
 }
