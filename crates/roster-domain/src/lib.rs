@@ -9,7 +9,9 @@
 
 pub mod api_keys;
 pub mod error;
+pub mod identifications;
 mod lockout;
+pub mod messages;
 pub mod metadata;
 pub mod mfa;
 pub mod passwords;
@@ -17,6 +19,7 @@ pub mod secret_keys;
 pub mod settings;
 pub mod users;
 mod validate;
+pub mod verifications;
 
 pub use api_keys::{ApiKeys, KeyEnvironment, NewApiKey};
 pub use error::{DomainError, DomainResult, FieldError, FieldErrorKind};

@@ -7,11 +7,15 @@
 mod auth;
 mod avatars;
 mod body;
+mod email_addresses;
 mod error;
 mod mfa;
 mod passwords;
+mod phone_numbers;
 mod users;
+mod verifications;
 mod version;
+mod web3_wallets;
 
 pub use error::ApiError;
 
@@ -36,6 +40,9 @@ pub fn router(state: AppState) -> Router {
     let v1 = users::routes()
         .merge(mfa::routes())
         .merge(passwords::routes())
+        .merge(email_addresses::routes())
+        .merge(phone_numbers::routes())
+        .merge(web3_wallets::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(version::check))
         .route_layer(axum::middleware::from_fn_with_state(

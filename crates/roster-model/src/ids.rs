@@ -11,6 +11,8 @@ pub enum IdPrefix {
     Identification,
     ApiKey,
     BackupCode,
+    Verification,
+    Message,
 }
 
 impl IdPrefix {
@@ -20,6 +22,8 @@ impl IdPrefix {
             IdPrefix::Identification => "idn",
             IdPrefix::ApiKey => "ak",
             IdPrefix::BackupCode => "bcode",
+            IdPrefix::Verification => "ver",
+            IdPrefix::Message => "msg",
         }
     }
 }

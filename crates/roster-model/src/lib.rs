@@ -6,5 +6,6 @@
 //! `serde_json` values).
 
 pub mod ids;
+pub mod messages;
 pub mod time;
 pub mod users;

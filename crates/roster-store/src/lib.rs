@@ -12,12 +12,15 @@
 mod api_keys;
 mod error;
 mod group_commit;
+mod identifications;
 mod lockout;
 mod mfa;
+mod outbox;
 mod passwords;
 mod search;
 mod sqlite;
 mod users;
+mod verifications;
 
 pub use api_keys::ApiKeyRecord;
 pub use error::{StoreError, UniqueKey};

@@ -6,10 +6,13 @@
 //! lists), and every `object` discriminator is set.
 
 pub mod common;
+pub mod email_addresses;
 pub mod errors;
 pub mod mfa;
 mod nullable;
 pub mod passwords;
+pub mod phone_numbers;
 pub mod users;
+pub mod verifications;
 
 pub use nullable::double_option;

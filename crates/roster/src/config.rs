@@ -10,7 +10,7 @@ use roster_domain::InstanceSettings;
 use serde::{Deserialize, Serialize};
 
 /// The top-level settings' names, as the environment spells them after `ROSTER_`.
-const SETTINGS: [&str; 10] = [
+const SETTINGS: [&str; 14] = [
     "addr",
     "data_dir",
     "database_url",
@@ -21,6 +21,10 @@ const SETTINGS: [&str; 10] = [
     "instance",
     "encryption_key",
     "retired_encryption_keys",
+    "smtp_url",
+    "mail_from",
+    "sms_webhook_url",
+    "delivery",
 ];
 
 #[derive(Clone, Debug, Deserialize)]
@@ -49,6 +53,15 @@ pub struct Config {
     pub encryption_key: Option<String>,
     /// Earlier keys (base64), still used to open what they sealed; see the README on rotation.
     pub retired_encryption_keys: Vec<String>,
+    /// Where e-mail goes: `smtp://host:port`, `smtps://user:pass@host`, or
+    /// `smtp://host:587?tls=required` for STARTTLS. Without it, e-mail stays in the outbox.
+    pub smtp_url: Option<String>,
+    /// The `From` of every e-mail.
+    pub mail_from: String,
+    /// Where SMS go: each is POSTed as JSON to this URL. Without it, SMS stay in the outbox.
+    pub sms_webhook_url: Option<String>,
+    /// Polling, retry and lease timing of the delivery workers.
+    pub delivery: roster_mail::DeliveryTuning,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
@@ -81,6 +94,10 @@ impl Default for Config {
             instance: InstanceSettings::default(),
             encryption_key: None,
             retired_encryption_keys: Vec::new(),
+            smtp_url: None,
+            mail_from: "Roster <no-reply@localhost>".to_owned(),
+            sms_webhook_url: None,
+            delivery: roster_mail::DeliveryTuning::default(),
         }
     }
 }
@@ -101,8 +118,9 @@ impl Config {
         figment = figment.merge(
             Env::prefixed("ROSTER_")
                 .filter(|key| {
+                    // The key keeps the variable's case here; it is lower-cased only later.
                     let top = key.as_str().split("__").next().unwrap_or_default();
-                    SETTINGS.contains(&top)
+                    SETTINGS.iter().any(|name| top.eq_ignore_ascii_case(name))
                 })
                 .split("__"),
         );

@@ -4,6 +4,7 @@
 
 pub mod breached;
 pub mod config;
+mod delivery;
 pub mod secret_keys;
 
 use std::future::Future;
@@ -55,11 +56,13 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     store: Store,
+    delivery: delivery::Delivery,
 }
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let store = open_store(&config).await?;
+        let delivery = delivery::Delivery::configure(&config)?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
@@ -105,6 +108,7 @@ impl Application {
             listener,
             router,
             store,
+            delivery,
         })
     }
 
@@ -120,9 +124,11 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "serving");
+        let workers = self.delivery.start(&self.store);
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        workers.stop().await;
         self.store.close().await;
         Ok(())
     }

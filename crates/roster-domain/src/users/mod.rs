@@ -1,7 +1,7 @@
 //! User use cases: create, read, list, update, delete, ban, lock and metadata changes.
 
 mod create;
-mod identifiers;
+pub(crate) mod identifiers;
 mod list;
 mod update;
 

@@ -2,8 +2,13 @@
 //! folder and speaks HTTP to it. One test binary, so the server code is compiled once.
 
 mod auth;
+mod email_addresses;
 mod helpers;
+mod mail;
+mod mail_process;
 mod passwords_safety;
+mod phone_numbers;
+mod smtp_server;
 mod users_create;
 mod users_list;
 mod users_metadata;
@@ -11,3 +16,4 @@ mod users_mfa;
 mod users_moderation;
 mod users_passwords;
 mod users_update;
+mod verifications;
