@@ -108,8 +108,11 @@ run_suite() {
     return 1
   fi
   local status=0
-  # ROSTER_BIN lets a suite start servers of its own (the webhook tests kill and restart one).
-  ROSTER_BIN="$ROSTER_BIN" ROSTER_URL="$suite_url" ROSTER_SECRET_KEY="$suite_key" "$@" || status=$?
+  # The suites read queued messages (verification codes) with `roster mail list` on the
+  # server's data folder, as a developer without an SMTP server would; the webhook tests start
+  # servers of their own from SUITE_ROSTER_BIN (they kill and restart one).
+  ROSTER_URL="$suite_url" ROSTER_SECRET_KEY="$suite_key" \
+    SUITE_ROSTER_BIN="$ROSTER_BIN" SUITE_DATA_DIR="$server_dir/data" "$@" || status=$?
   if ((status != 0)); then
     echo "--- $name suite failed (exit $status); server log:" >&2
     cat "$server_log" >&2

@@ -94,7 +94,7 @@ class RosterProcess:
     """`roster serve` on a data folder of its own, with one-second retries."""
 
     def __init__(self, data_dir=None):
-        self.binary = os.environ["ROSTER_BIN"]
+        self.binary = os.environ["SUITE_ROSTER_BIN"]
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="roster-webhooks-")
         self.key = "sk_test_" + secrets.token_hex(16)
         self.process = None

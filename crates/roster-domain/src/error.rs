@@ -37,6 +37,20 @@ pub enum DomainError {
     /// Too many password hashes are waiting; the client should retry later.
     #[error("too many password hashes are waiting")]
     Overloaded { retry_after_seconds: u64 },
+    /// Deleting this identification would break a rule (the primary, or the last one).
+    #[error("the identification cannot be deleted: {reason}")]
+    IdentificationDeletionFailed { reason: &'static str },
+    /// The instance requires this kind of identifier and this is the user's last one.
+    #[error("the last identification of a required kind cannot be deleted")]
+    LastRequiredIdentificationDeletionFailed,
+    /// Only a verified phone number can be a second factor.
+    #[error("only a verified phone number can be reserved for second factor")]
+    SecondFactorUnverified { creating: bool },
+    /// A new code was asked for too soon after the last one.
+    #[error("codes were requested too often")]
+    TooManyCodeRequests { retry_after_seconds: i64 },
+    #[error("the verification was already completed")]
+    VerificationAlreadyVerified,
     #[error("a stored secret could not be opened")]
     SecretKey(#[from] crate::secret_keys::SecretKeyError),
     #[error("internal failure: {0}")]

@@ -10,7 +10,9 @@
 pub mod api_keys;
 pub mod error;
 pub mod events;
+pub mod identifications;
 mod lockout;
+pub mod messages;
 pub mod metadata;
 pub mod mfa;
 pub mod passwords;
@@ -20,6 +22,7 @@ pub mod settings;
 pub mod signing_keys;
 pub mod users;
 mod validate;
+pub mod verifications;
 pub mod webhooks;
 
 pub use api_keys::{ApiKeys, KeyEnvironment, NewApiKey};

@@ -69,6 +69,14 @@ impl Users {
         Ok(())
     }
 
+    /// Gives back an attempt whose secret was never checked.
+    pub(crate) async fn attempt_abandoned(&self, attempt: Attempt) -> DomainResult<()> {
+        if attempt.counted {
+            self.store().refund_attempt(&attempt.user_id).await?;
+        }
+        Ok(())
+    }
+
     /// Keeps the attempt counted and locks the user once the limit is reached.
     pub(crate) async fn attempt_failed(&self, attempt: Attempt) -> DomainResult<()> {
         if attempt.counted {

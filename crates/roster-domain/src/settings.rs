@@ -20,6 +20,8 @@ pub struct InstanceSettings {
     pub lockout: LockoutPolicy,
     pub password_policy: PasswordPolicy,
     pub password_hashing: PasswordHashing,
+    /// One-time codes for email addresses and phone numbers.
+    pub verification: VerificationPolicy,
 }
 
 impl Default for InstanceSettings {
@@ -36,6 +38,29 @@ impl Default for InstanceSettings {
             lockout: LockoutPolicy::default(),
             password_policy: PasswordPolicy::default(),
             password_hashing: PasswordHashing::default(),
+            verification: VerificationPolicy::default(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct VerificationPolicy {
+    /// How long a code is valid.
+    pub code_valid_seconds: i64,
+    /// Wrong codes allowed per verification before it fails.
+    pub max_attempts: i64,
+    /// The shortest wait between two codes for one identifier, so that a client cannot flood
+    /// an inbox or run up an SMS bill.
+    pub resend_interval_seconds: i64,
+}
+
+impl Default for VerificationPolicy {
+    fn default() -> Self {
+        VerificationPolicy {
+            code_valid_seconds: 600,
+            max_attempts: 5,
+            resend_interval_seconds: 30,
         }
     }
 }

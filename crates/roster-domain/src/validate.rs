@@ -43,14 +43,18 @@ pub(crate) fn identifier(
     }
 }
 
-/// E.164: a plus sign, then up to fifteen digits, the first not zero.
+/// E.164: a plus sign, a country code the numbering plan knows, and the national number,
+/// written exactly as E.164 writes it (no spaces or punctuation). Parsed by `phonenumber`
+/// (libphonenumber's metadata); numbers are not checked against each country's allocated
+/// ranges, so reserved test ranges such as +1 555 01xx stay usable.
 fn is_e164(value: &str) -> bool {
-    let Some(digits) = value.strip_prefix('+') else {
+    if !value.starts_with('+') || value.len() > 16 {
         return false;
-    };
-    (2..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0')
+    }
+    match phonenumber::parse(None, value) {
+        Ok(number) => number.format().mode(phonenumber::Mode::E164).to_string() == value,
+        Err(_) => false,
+    }
 }
 
 fn is_ethereum_address(value: &str) -> bool {
@@ -146,6 +150,9 @@ mod tests {
         assert!(ok(IdentificationKind::PhoneNumber, "+15555550100"));
         assert!(!ok(IdentificationKind::PhoneNumber, "5555550100"));
         assert!(!ok(IdentificationKind::PhoneNumber, "+0555"));
+        assert!(!ok(IdentificationKind::PhoneNumber, "+1 555 555 0100"));
+        assert!(!ok(IdentificationKind::PhoneNumber, "+9995555550100"));
+        assert!(ok(IdentificationKind::PhoneNumber, "+4915112345678"));
         assert!(ok(
             IdentificationKind::Web3Wallet,
             "0x52908400098527886E0F7030069857D2E4169EE7"

@@ -170,6 +170,45 @@ impl From<DomainError> for ApiError {
                     ),
                 )
             },
+            DomainError::IdentificationDeletionFailed { reason } => ApiError::bad_request(
+                "identification_deletion_failed",
+                "deletion failed",
+                format!("This identification cannot be deleted: {reason}."),
+            ),
+            DomainError::LastRequiredIdentificationDeletionFailed => ApiError::bad_request(
+                "last_required_identification_deletion_failed",
+                "deletion failed",
+                "This is the user's last identification of a kind the instance requires; add \
+                 another one first.",
+            ),
+            DomainError::SecondFactorUnverified { creating } => ApiError::bad_request(
+                if creating {
+                    "identification_create_second_factor_unverified"
+                } else {
+                    "identification_update_second_factor_unverified"
+                },
+                "not verified",
+                "Only a verified phone number can be reserved for second factor.",
+            ),
+            DomainError::TooManyCodeRequests {
+                retry_after_seconds,
+            } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorItem::new(
+                    "verification_code_too_many_requests",
+                    "Too many requests",
+                    format!(
+                        "A code was sent a moment ago; you can request another one in \
+                         {retry_after_seconds} seconds."
+                    ),
+                )
+                .with_meta("retry_after_seconds", retry_after_seconds.into()),
+            ),
+            DomainError::VerificationAlreadyVerified => ApiError::bad_request(
+                "verification_already_verified",
+                "already verified",
+                "This verification has already been verified.",
+            ),
             DomainError::SecretKey(source) => {
                 tracing::error!(error = %source, "a stored secret could not be opened");
                 internal_error()

@@ -7,13 +7,17 @@
 mod auth;
 mod avatars;
 mod body;
+mod email_addresses;
 mod error;
 mod events;
 mod mfa;
 mod passwords;
+mod phone_numbers;
 mod sessions;
 mod users;
+mod verifications;
 mod version;
+mod web3_wallets;
 mod webhooks;
 
 pub use error::ApiError;
@@ -42,6 +46,9 @@ pub fn router(state: AppState) -> Router {
         .merge(sessions::routes())
         .merge(webhooks::routes())
         .merge(passwords::routes())
+        .merge(email_addresses::routes())
+        .merge(phone_numbers::routes())
+        .merge(web3_wallets::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(version::check))
         .route_layer(axum::middleware::from_fn_with_state(

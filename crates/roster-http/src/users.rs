@@ -312,13 +312,7 @@ fn new_user(body: CreateUserRequest) -> NewUser {
 }
 
 fn user_changes(body: UpdateUserRequest) -> UserChanges {
-    let unsupported = unsupported(&[
-        ("profile_image_id", body.profile_image_id.is_some()),
-        (
-            "notify_primary_email_address_changed",
-            body.notify_primary_email_address_changed == Some(true),
-        ),
-    ]);
+    let unsupported = unsupported(&[("profile_image_id", body.profile_image_id.is_some())]);
     UserChanges {
         external_id: body.external_id,
         first_name: body.first_name,
@@ -348,6 +342,9 @@ fn user_changes(body: UpdateUserRequest) -> UserChanges {
             skip_password_checks: body.skip_password_checks.unwrap_or(false),
         },
         sign_out_of_other_sessions: body.sign_out_of_other_sessions.unwrap_or(false),
+        notify_primary_email_address_changed: body
+            .notify_primary_email_address_changed
+            .unwrap_or(false),
         unsupported,
     }
 }

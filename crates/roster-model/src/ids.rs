@@ -11,11 +11,13 @@ pub enum IdPrefix {
     Identification,
     ApiKey,
     BackupCode,
+    Verification,
+    /// `msg_`: a mail or SMS message, and a webhook event (Svix calls events messages).
+    Message,
     Session,
     Client,
     Instance,
     WebhookEndpoint,
-    Message,
     Delivery,
 }
 
@@ -26,11 +28,12 @@ impl IdPrefix {
             IdPrefix::Identification => "idn",
             IdPrefix::ApiKey => "ak",
             IdPrefix::BackupCode => "bcode",
+            IdPrefix::Verification => "ver",
+            IdPrefix::Message => "msg",
             IdPrefix::Session => "sess",
             IdPrefix::Client => "client",
             IdPrefix::Instance => "ins",
             IdPrefix::WebhookEndpoint => "ep",
-            IdPrefix::Message => "msg",
             IdPrefix::Delivery => "dlv",
         }
     }

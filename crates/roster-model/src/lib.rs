@@ -6,6 +6,7 @@
 //! `serde_json` values).
 
 pub mod ids;
+pub mod messages;
 pub mod sessions;
 pub mod time;
 pub mod users;

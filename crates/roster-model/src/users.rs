@@ -57,8 +57,14 @@ impl User {
         self.identifications.iter().find(|i| i.id == id)
     }
 
+    /// Any second factor: TOTP, backup codes, or a phone number reserved for SMS codes.
     pub fn two_factor_enabled(&self) -> bool {
-        self.totp_enabled || self.backup_code_enabled
+        self.totp_enabled
+            || self.backup_code_enabled
+            || self
+                .identifications
+                .iter()
+                .any(|i| i.reserved_for_second_factor)
     }
 }
 
@@ -126,6 +132,10 @@ pub struct Identification {
     pub value: String,
     pub reserved: bool,
     pub verification: Option<Verification>,
+    /// Phone numbers only: the number receives SMS codes as a second factor.
+    pub reserved_for_second_factor: bool,
+    /// Phone numbers only: the second factor offered first.
+    pub default_second_factor: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
 }

@@ -13,13 +13,16 @@ mod api_keys;
 mod error;
 mod events;
 mod group_commit;
+mod identifications;
 mod lockout;
 mod mfa;
+mod outbox;
 mod passwords;
 mod search;
 mod sessions;
 mod sqlite;
 mod users;
+mod verifications;
 mod webhooks;
 
 pub use api_keys::ApiKeyRecord;

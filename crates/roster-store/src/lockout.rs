@@ -78,6 +78,19 @@ impl Store {
         tx.commit().await
     }
 
+    /// An attempt that was reserved but never checked (the server was too busy) gives its
+    /// reservation back. A lock that started meanwhile stays.
+    pub async fn refund_attempt(&self, user_id: &str) -> StoreResult<()> {
+        let sql = "UPDATE users SET failed_attempts = failed_attempts - 1, version = version + 1 \
+                   WHERE id = $1 AND locked_at IS NULL AND failed_attempts > 0";
+        let mut tx = self.begin().await?;
+        sqlx::query(sql)
+            .bind(user_id)
+            .execute(tx.connection())
+            .await?;
+        tx.commit().await
+    }
+
     /// A failed attempt keeps its reservation; once the count reaches the limit the user locks.
     /// Returns whether this call locked the user.
     pub async fn lock_if_exhausted(

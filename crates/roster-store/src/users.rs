@@ -21,8 +21,9 @@ const USER_COLUMNS: &str = "id, external_id, username, first_name, last_name, lo
     bypass_client_trust, legal_accepted_at, last_sign_in_at, last_active_at, created_at, \
     updated_at, version";
 
-const IDENTIFICATION_COLUMNS: &str = "id, user_id, kind, value, reserved, verification_strategy, \
-    verification_status, verification_attempts, verification_expire_at, created_at, updated_at";
+pub(crate) const IDENTIFICATION_COLUMNS: &str = "id, user_id, kind, value, reserved, \
+    verification_strategy, verification_status, verification_attempts, verification_expire_at, \
+    reserved_for_second_factor, default_second_factor, created_at, updated_at";
 
 impl Store {
     pub async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
@@ -181,8 +182,9 @@ impl Tx {
         sqlx::query(
             "INSERT INTO identifications (id, user_id, kind, value, value_normalized, reserved, \
              verification_strategy, verification_status, verification_attempts, \
-             verification_expire_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             verification_expire_at, reserved_for_second_factor, default_second_factor, \
+             created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(&identification.id)
         .bind(&identification.user_id)
@@ -194,6 +196,8 @@ impl Tx {
         .bind(verification.map(|v| v.status.as_str()))
         .bind(verification.and_then(|v| v.attempts))
         .bind(verification.and_then(|v| v.expire_at))
+        .bind(identification.reserved_for_second_factor)
+        .bind(identification.default_second_factor)
         .bind(identification.created_at)
         .bind(identification.updated_at)
         .execute(self.connection())
@@ -284,6 +288,8 @@ fn identifications_from_json(text: &str) -> StoreResult<Vec<Identification>> {
         Option<i64>,
         i64,
         i64,
+        i64,
+        i64,
     );
     let rows: Vec<Columns> = serde_json::from_str(text)
         .map_err(|error| StoreError::Corrupt(format!("identifications: {error}")))?;
@@ -299,8 +305,10 @@ fn identifications_from_json(text: &str) -> StoreResult<Vec<Identification>> {
                 verification_status: row.6,
                 verification_attempts: row.7,
                 verification_expire_at: row.8,
-                created_at: row.9,
-                updated_at: row.10,
+                reserved_for_second_factor: row.9 != 0,
+                default_second_factor: row.10 != 0,
+                created_at: row.11,
+                updated_at: row.12,
             })
         })
         .collect()
@@ -432,11 +440,13 @@ struct IdentificationRow {
     verification_status: Option<String>,
     verification_attempts: Option<i64>,
     verification_expire_at: Option<i64>,
+    reserved_for_second_factor: bool,
+    default_second_factor: bool,
     created_at: i64,
     updated_at: i64,
 }
 
-fn identification_from_row(row: &SqliteRow) -> StoreResult<Identification> {
+pub(crate) fn identification_from_row(row: &SqliteRow) -> StoreResult<Identification> {
     identification_from_columns(IdentificationRow::from_row(row)?)
 }
 
@@ -459,6 +469,8 @@ fn identification_from_columns(row: IdentificationRow) -> StoreResult<Identifica
         value: row.value,
         reserved: row.reserved,
         verification,
+        reserved_for_second_factor: row.reserved_for_second_factor,
+        default_second_factor: row.default_second_factor,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })

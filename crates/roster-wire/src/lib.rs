@@ -6,12 +6,15 @@
 //! lists), and every `object` discriminator is set.
 
 pub mod common;
+pub mod email_addresses;
 pub mod errors;
 pub mod mfa;
 mod nullable;
 pub mod passwords;
+pub mod phone_numbers;
 pub mod sessions;
 pub mod users;
+pub mod verifications;
 pub mod webhooks;
 
 pub use nullable::double_option;

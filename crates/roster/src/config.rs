@@ -10,7 +10,7 @@ use roster_domain::InstanceSettings;
 use serde::{Deserialize, Serialize};
 
 /// The top-level settings' names, as the environment spells them after `ROSTER_`.
-const SETTINGS: [&str; 13] = [
+const SETTINGS: [&str; 17] = [
     "addr",
     "data_dir",
     "database_url",
@@ -21,6 +21,10 @@ const SETTINGS: [&str; 13] = [
     "instance",
     "encryption_key",
     "retired_encryption_keys",
+    "smtp_url",
+    "mail_from",
+    "sms_webhook_url",
+    "delivery",
     "session_signing_key",
     "retired_session_signing_keys",
     "webhooks",
@@ -52,6 +56,15 @@ pub struct Config {
     pub encryption_key: Option<String>,
     /// Earlier keys (base64), still used to open what they sealed; see the README on rotation.
     pub retired_encryption_keys: Vec<String>,
+    /// Where e-mail goes: `smtp://host:port`, `smtps://user:pass@host`, or
+    /// `smtp://host:587?tls=required` for STARTTLS. Without it, e-mail stays in the outbox.
+    pub smtp_url: Option<String>,
+    /// The `From` of every e-mail.
+    pub mail_from: String,
+    /// Where SMS go: each is POSTed as JSON to this URL. Without it, SMS stay in the outbox.
+    pub sms_webhook_url: Option<String>,
+    /// Polling, retry and lease timing of the delivery workers.
+    pub delivery: roster_mail::DeliveryTuning,
     /// PEM of the RSA private key that signs session tokens. Without it, the key is read from
     /// (or, on first start, created in) `session-signing-key.pem` in the data folder.
     pub session_signing_key: Option<String>,
@@ -117,6 +130,10 @@ impl Default for Config {
             instance: InstanceSettings::default(),
             encryption_key: None,
             retired_encryption_keys: Vec::new(),
+            smtp_url: None,
+            mail_from: "Roster <no-reply@localhost>".to_owned(),
+            sms_webhook_url: None,
+            delivery: roster_mail::DeliveryTuning::default(),
             session_signing_key: None,
             retired_session_signing_keys: Vec::new(),
             webhooks: WebhookSettings::default(),
@@ -140,9 +157,9 @@ impl Config {
         figment = figment.merge(
             Env::prefixed("ROSTER_")
                 .filter(|key| {
-                    // The key keeps the environment's case (`ENCRYPTION_KEY`).
+                    // The key keeps the variable's case here; it is lower-cased only later.
                     let top = key.as_str().split("__").next().unwrap_or_default();
-                    SETTINGS.iter().any(|name| name.eq_ignore_ascii_case(top))
+                    SETTINGS.iter().any(|name| top.eq_ignore_ascii_case(name))
                 })
                 .split("__"),
         );

@@ -4,6 +4,7 @@
 
 pub mod breached;
 pub mod config;
+mod delivery;
 mod key_files;
 pub mod secret_keys;
 pub mod signing_keys;
@@ -60,11 +61,13 @@ pub struct Application {
     router: axum::Router,
     store: Store,
     delivery_worker: webhooks::DeliveryWorker,
+    delivery: delivery::Delivery,
 }
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let store = open_store(&config).await?;
+        let delivery = delivery::Delivery::configure(&config)?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
@@ -140,6 +143,7 @@ impl Application {
             router,
             store,
             delivery_worker,
+            delivery,
         })
     }
 
@@ -158,9 +162,11 @@ impl Application {
         tracing::info!(addr = %self.local_addr(), "serving");
         let (stop_worker, stop) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(self.delivery_worker.run(stop));
+        let workers = self.delivery.start(&self.store);
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        workers.stop().await;
         let _ = stop_worker.send(true);
         let _ = worker.await;
         self.store.close().await;

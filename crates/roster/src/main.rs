@@ -1,5 +1,5 @@
-//! The `roster` command: `serve` runs the server; `keys` manages secret keys; `migrate`
-//! applies database migrations without serving.
+//! The `roster` command: `serve` runs the server; `keys` manages secret keys; `mail` shows
+//! the outbox; `migrate` applies database migrations without serving.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -52,8 +52,22 @@ enum Command {
     /// Manage secret API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Read the outbox of e-mail and SMS messages.
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Apply pending database migrations and exit.
     Migrate,
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Show the newest messages with their delivery state and text (with no SMTP server
+    /// configured, this is where verification codes and notices can be read).
+    List {
+        /// How many messages to show.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
 }
 
 #[derive(Args)]
@@ -118,6 +132,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(config, args).await,
         Command::Keys(command) => keys(config, command).await,
+        Command::Mail(MailCommand::List { limit }) => list_mail(config, limit).await,
         Command::Migrate => {
             roster::open_store(&config).await?.close().await;
             println!(
@@ -202,6 +217,35 @@ async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
             let count = webhooks.reseal_secrets().await?;
             println!("re-sealed {count} webhook signing secrets under the current encryption key");
         }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn list_mail(config: Config, limit: i64) -> anyhow::Result<()> {
+    let store = roster::open_store(&config).await?;
+    for message in store.list_messages(limit.max(1)).await? {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\tattempts={}",
+            message.id,
+            message.state.as_str(),
+            message.channel.as_str(),
+            message.recipient,
+            message.template,
+            message.attempts,
+        );
+        if !message.subject.is_empty() {
+            println!("Subject: {}", message.subject);
+        }
+        if let Some(error) = &message.last_error {
+            println!("Last error: {error}");
+        }
+        if message.body.is_empty() {
+            println!("(body erased after delivery)");
+        } else {
+            println!("{}", message.body);
+        }
+        println!();
     }
     store.close().await;
     Ok(())

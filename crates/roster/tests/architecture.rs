@@ -20,7 +20,17 @@ const ALLOWED_INTERNAL: &[(&str, &[&str])] = &[
         "roster-http",
         &["roster-domain", "roster-model", "roster-wire"],
     ),
-    ("roster", &["roster-domain", "roster-http", "roster-store"]),
+    ("roster-mail", &["roster-model", "roster-store"]),
+    (
+        "roster",
+        &[
+            "roster-domain",
+            "roster-http",
+            "roster-mail",
+            "roster-model",
+            "roster-store",
+        ],
+    ),
 ];
 
 /// External crates that only the named workspace crates may depend on.
@@ -32,6 +42,7 @@ const CONFINED_EXTERNAL: &[(&str, &[&str])] = &[
     ("hyper", &["roster-http"]),
     ("clap", &["roster"]),
     ("figment", &["roster"]),
+    ("lettre", &["roster-mail"]),
 ];
 
 fn workspace_root() -> PathBuf {

@@ -119,7 +119,8 @@ impl Users {
             .get_user(user_id)
             .await?
             .ok_or_else(|| DomainError::user_not_found(user_id))?;
-        if !user.two_factor_enabled() {
+        // SMS codes are checked by phone-number verification, not here.
+        if !user.totp_enabled && !user.backup_code_enabled {
             return Err(DomainError::TotpDisabled);
         }
         let code = code.trim();
@@ -222,6 +223,11 @@ impl Users {
             .load_user(user_id)
             .await?
             .ok_or_else(|| DomainError::user_not_found(user_id))?;
+        let had_two_factor = user.two_factor_enabled();
+        if totp && backup {
+            // Every second factor, SMS codes to reserved phone numbers included.
+            crate::identifications::release_second_factor_numbers(&mut tx, &mut user, now).await?;
+        }
         if totp {
             tx.delete_totp_secret(user_id).await?;
         }
@@ -231,6 +237,7 @@ impl Users {
         let keep_totp = user.totp_enabled && !totp;
         let keep_backup = user.backup_code_enabled && !backup;
         set_second_factors(&mut user, keep_totp, keep_backup, now);
+        crate::identifications::stamp_two_factor(&mut user, had_two_factor, now);
         crate::users::write(&mut tx, &mut user, now).await?;
         self.updated(&mut tx, user.banned, &user, now).await?;
         tx.commit().await?;

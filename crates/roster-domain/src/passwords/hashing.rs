@@ -54,25 +54,29 @@ impl HashingPool {
         &self.params
     }
 
-    /// Waits for a hashing slot: refused at once when the queue is full, and after the
-    /// deadline when no thread frees up in time.
-    pub(crate) async fn slot(&self) -> DomainResult<HashingSlot> {
-        let overloaded = || DomainError::Overloaded {
+    fn overloaded(&self) -> DomainError {
+        DomainError::Overloaded {
             retry_after_seconds: self.max_wait.as_secs().max(1),
-        };
+        }
+    }
+
+    /// A place in the queue, or `Overloaded` at once when the queue is full.
+    pub(crate) fn admit(&self) -> DomainResult<Admission<'_>> {
         let admitted = self
             .admitted
             .clone()
             .try_acquire_owned()
-            .map_err(|_| overloaded())?;
-        let running = tokio::time::timeout(self.max_wait, self.running.clone().acquire_owned())
-            .await
-            .map_err(|_| overloaded())?
-            .map_err(|_| DomainError::Internal("the hashing pool is closed"))?;
-        Ok(HashingSlot {
-            _admitted: admitted,
-            _running: running,
+            .map_err(|_| self.overloaded())?;
+        Ok(Admission {
+            pool: self,
+            admitted,
         })
+    }
+
+    /// Waits for a hashing slot: refused at once when the queue is full, and after the
+    /// deadline when no thread frees up in time.
+    pub(crate) async fn slot(&self) -> DomainResult<HashingSlot> {
+        self.admit()?.start().await
     }
 
     /// Runs `work` on a blocking thread once a hashing slot is free.
@@ -102,8 +106,28 @@ impl HashingPool {
     }
 }
 
-/// A reserved place on a hashing thread. Taken before a verification is counted against the
-/// lockout limit, so that a request refused for load never costs the user an attempt.
+/// A place in the hashing queue.
+pub(crate) struct Admission<'a> {
+    pool: &'a HashingPool,
+    admitted: OwnedSemaphorePermit,
+}
+
+impl Admission<'_> {
+    /// Waits for a hashing thread, up to the pool's deadline.
+    pub(crate) async fn start(self) -> DomainResult<HashingSlot> {
+        let pool = self.pool;
+        let running = tokio::time::timeout(pool.max_wait, pool.running.clone().acquire_owned())
+            .await
+            .map_err(|_| pool.overloaded())?
+            .map_err(|_| DomainError::Internal("the hashing pool is closed"))?;
+        Ok(HashingSlot {
+            _admitted: self.admitted,
+            _running: running,
+        })
+    }
+}
+
+/// A reserved place on a hashing thread.
 pub(crate) struct HashingSlot {
     _admitted: OwnedSemaphorePermit,
     _running: OwnedSemaphorePermit,

@@ -235,8 +235,18 @@ impl Users {
             });
         };
         let digest = stored_digest(&record)?;
-        let slot = self.hashing().slot().await?;
+        // Queue first, so a full queue refuses before an attempt is counted; wait for a thread
+        // only after counting, so no thread idles while the count is written. An attempt that
+        // times out in the queue was never checked and is given back.
+        let admission = self.hashing().admit()?;
         let attempt = self.begin_attempt(&user.id).await?;
+        let slot = match admission.start().await {
+            Ok(slot) => slot,
+            Err(error) => {
+                self.attempt_abandoned(attempt).await?;
+                return Err(error);
+            }
+        };
         let current = digest.is_current(self.hashing().params());
         let matched = slot
             .verify(self.hashing(), Some(digest), password.to_owned())

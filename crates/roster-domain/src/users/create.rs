@@ -217,6 +217,8 @@ impl Users {
                     value: value.clone(),
                     reserved,
                     verification: (!reserved).then(Verification::admin),
+                    reserved_for_second_factor: false,
+                    default_second_factor: false,
                     created_at: now,
                     updated_at: now,
                 });

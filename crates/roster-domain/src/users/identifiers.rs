@@ -7,7 +7,7 @@ use roster_store::{StoreError, Tx, UniqueKey};
 use crate::error::{DomainError, FieldError, FieldErrorKind};
 
 /// Fails with `form_identifier_exists` when someone other than `owner` holds the identifier.
-pub(super) async fn ensure_available(
+pub(crate) async fn ensure_available(
     tx: &mut Tx,
     kind: IdentificationKind,
     value: &str,
@@ -23,7 +23,7 @@ pub(super) async fn ensure_available(
     }
 }
 
-pub(super) async fn ensure_username_available(
+pub(crate) async fn ensure_username_available(
     tx: &mut Tx,
     username: &str,
     owner: &str,
@@ -37,7 +37,7 @@ pub(super) async fn ensure_username_available(
     }
 }
 
-pub(super) async fn ensure_external_id_available(
+pub(crate) async fn ensure_external_id_available(
     tx: &mut Tx,
     external_id: &str,
     owner: &str,
@@ -53,7 +53,7 @@ pub(super) async fn ensure_external_id_available(
 
 /// A uniqueness clash the checks above could not see (another writer got there between the
 /// check and the write) still reaches the client as `form_identifier_exists`.
-pub(super) fn duplicate_to_field(error: StoreError) -> DomainError {
+pub(crate) fn duplicate_to_field(error: StoreError) -> DomainError {
     let param = match &error {
         StoreError::Duplicate(UniqueKey::Username) => "username",
         StoreError::Duplicate(UniqueKey::ExternalId) => "external_id",

@@ -2,7 +2,7 @@
 
 mod create;
 mod effects;
-mod identifiers;
+pub(crate) mod identifiers;
 mod list;
 mod update;
 

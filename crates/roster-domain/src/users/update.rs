@@ -36,6 +36,8 @@ pub struct UserChanges {
     pub password: PasswordFields,
     /// With a new `password`: end every other session of the user.
     pub sign_out_of_other_sessions: bool,
+    /// Tell the previous primary email address when `primary_email_address_id` changes it.
+    pub notify_primary_email_address_changed: bool,
     /// Parameters whose capability is not available yet; each is refused by name.
     pub unsupported: Vec<&'static str>,
 }
@@ -149,6 +151,11 @@ impl Users {
             }
         }
 
+        let previous_primary_email = user
+            .primary_email_address_id
+            .as_deref()
+            .and_then(|id| user.identification(id))
+            .map(|i| i.value.clone());
         apply(
             &mut user,
             &changes,
@@ -163,6 +170,15 @@ impl Users {
         if let Some(password) = &password {
             tx.put_password_digest(id, password, now).await?;
             passwords::mark_password_set(&mut user, now);
+        }
+        if changes.notify_primary_email_address_changed {
+            crate::identifications::notify_primary_changed(
+                &mut tx,
+                &user,
+                previous_primary_email.as_deref(),
+                now,
+            )
+            .await?;
         }
         let was_banned = user.banned;
         super::write(&mut tx, &mut user, now).await?;

@@ -61,7 +61,7 @@ pub async fn spawn_app_with(instance: InstanceSettings) -> TestApp {
     spawn_app_configured(|config| config.instance = instance).await
 }
 
-/// A server whose settings `configure` adjusts after the test defaults are set.
+/// A server whose configuration `configure` adjusts (SMTP URL, delivery timing, …).
 pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temporary data folder");
     let key = format!("sk_test_{}", uuid_like());
@@ -85,7 +85,7 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestAp
     }
 }
 
-fn uuid_like() -> String {
+pub fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -158,6 +158,29 @@ impl TestApp {
         self.get(&format!("/users/{id}")).await.ok()
     }
 
+    /// The outbox, newest message first, read from the server's own database.
+    pub async fn outbox(&self) -> Vec<roster_model::messages::OutboxMessage> {
+        let config = Config {
+            data_dir: self.data_dir().to_path_buf(),
+            ..Config::default()
+        };
+        let store = roster::open_store(&config).await.expect("store opens");
+        let messages = store.list_messages(100).await.expect("outbox");
+        store.close().await;
+        messages
+    }
+
+    /// The six-digit code in the newest queued message to `recipient`.
+    pub async fn code_sent_to(&self, recipient: &str) -> String {
+        let message = self
+            .outbox()
+            .await
+            .into_iter()
+            .find(|m| m.recipient == recipient && m.template == "verification_code")
+            .unwrap_or_else(|| panic!("no code was queued for {recipient}"));
+        six_digits(&message.body).expect("a code in the message")
+    }
+
     pub async fn count(&self, query: &str) -> i64 {
         let body = self.get(&format!("/users/count?{query}")).await.ok();
         body["total_count"].as_i64().expect("total_count")
@@ -194,4 +217,18 @@ async fn reply(response: reqwest::Response) -> Reply {
         content_type,
         body,
     }
+}
+
+/// The first run of exactly six digits in `text`.
+pub fn six_digits(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(5)).find_map(|start| {
+        let window = &bytes[start..start + 6];
+        let before = start.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(start + 6).copied();
+        (window.iter().all(u8::is_ascii_digit)
+            && !before.is_some_and(|b| b.is_ascii_digit())
+            && !after.is_some_and(|b| b.is_ascii_digit()))
+        .then(|| String::from_utf8_lossy(window).into_owned())
+    })
 }

@@ -2,11 +2,16 @@
 //! folder and speaks HTTP to it. One test binary, so the server code is compiled once.
 
 mod auth;
+mod email_addresses;
 mod helpers;
+mod mail;
+mod mail_process;
 mod passwords_safety;
+mod phone_numbers;
 mod receiver;
 mod sessions;
 mod sessions_tokens;
+mod smtp_server;
 mod users_create;
 mod users_list;
 mod users_metadata;
@@ -14,6 +19,7 @@ mod users_mfa;
 mod users_moderation;
 mod users_passwords;
 mod users_update;
+mod verifications;
 mod webhooks;
 mod webhooks_crash;
 mod webhooks_delivery;

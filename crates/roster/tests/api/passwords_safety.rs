@@ -257,3 +257,29 @@ async fn no_password_or_digest_reaches_a_response_or_a_log_line() {
     }
     assert!(Path::new(data.path()).join("roster.db").exists());
 }
+
+/// Checks refused because the pool was busy were never made, so they must not count against
+/// the lockout limit: only the answered wrong guesses do.
+#[tokio::test]
+async fn checks_refused_for_load_cost_no_attempts() {
+    let mut settings = InstanceSettings::default();
+    settings.password_hashing.threads = 1;
+    settings.password_hashing.queue = 16;
+    settings.password_hashing.max_wait_ms = 1;
+    settings.password_hashing.memory_kib = 65_536;
+    settings.password_hashing.iterations = 4;
+    let app = spawn_app_with(settings).await;
+    let user = app
+        .create_user(json!({"password": "the right passphrase"}))
+        .await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    let path = format!("/users/{id}/verify_password");
+    let replies =
+        join_all((0..8).map(|_| app.post(&path, json!({"password": "a wrong guess"})))).await;
+    let wrong = replies.iter().filter(|r| r.status == 422).count() as i64;
+    let busy = replies.iter().filter(|r| r.status == 429).count();
+    assert_eq!(wrong as usize + busy, 8);
+    assert!(wrong >= 1 && busy >= 1, "wrong {wrong}, busy {busy}");
+    let after = app.user(&id).await;
+    assert_eq!(after["verification_attempts_remaining"], 10 - wrong);
+}

@@ -155,8 +155,8 @@ async fn refused_updates_leave_the_user_exactly_as_it_was() {
             "form_password_length_too_short",
         ),
         (
-            json!({"notify_primary_email_address_changed": true}),
-            "form_param_unknown",
+            json!({"notify_primary_email_address_changed": true, "primary_email_address_id": "idn_missing"}),
+            "form_resource_not_found",
         ),
         (
             json!({"create_organizations_limit": -5}),

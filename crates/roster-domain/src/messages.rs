@@ -1,0 +1,173 @@
+//! The messages Roster sends users, rendered in the user's language where a translation
+//! exists (English, German, French) and in English otherwise, then queued in the outbox of the
+//! transaction that causes them. The worker in `roster-mail` delivers them.
+
+use roster_model::ids::{IdPrefix, new_id};
+use roster_model::messages::{Channel, NewMessage};
+use roster_model::time::Millis;
+use roster_model::users::User;
+use roster_store::Tx;
+
+use crate::error::DomainResult;
+
+/// The languages with a translation; the first primary subtag of a user's locale picks one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    English,
+    German,
+    French,
+}
+
+impl Language {
+    pub fn for_locale(locale: Option<&str>) -> Self {
+        let primary = locale
+            .and_then(|tag| tag.split(['-', '_']).next())
+            .map(str::to_ascii_lowercase);
+        match primary.as_deref() {
+            Some("de") => Language::German,
+            Some("fr") => Language::French,
+            _ => Language::English,
+        }
+    }
+}
+
+/// A message before it has an id and a time.
+pub(crate) struct Draft {
+    pub channel: Channel,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub template: &'static str,
+    pub sensitive: bool,
+}
+
+impl Draft {
+    /// Queues the message in `tx`: it exists only if the transaction commits.
+    pub(crate) async fn enqueue(self, tx: &mut Tx, user: &User, now: Millis) -> DomainResult<()> {
+        let message = NewMessage {
+            id: new_id(IdPrefix::Message),
+            channel: self.channel,
+            recipient: self.recipient,
+            subject: self.subject,
+            body: self.body,
+            template: self.template,
+            user_id: Some(user.id.clone()),
+            sensitive: self.sensitive,
+            created_at: now,
+        };
+        tx.enqueue_message(&message).await?;
+        tracing::debug!(message_id = %message.id, template = message.template, "message queued");
+        Ok(())
+    }
+}
+
+/// The notice to the previous primary address that another address became primary.
+pub(crate) fn primary_email_address_changed(
+    language: Language,
+    previous: &str,
+    current: &str,
+) -> Draft {
+    let (subject, body) = match language {
+        Language::English => (
+            "Your primary email address was changed".to_owned(),
+            format!(
+                "Hello,\n\nthe primary email address of your account was changed from {previous} \
+                 to {current}.\n\nIf you did not make this change, contact support right away.\n"
+            ),
+        ),
+        Language::German => (
+            "Ihre primäre E-Mail-Adresse wurde geändert".to_owned(),
+            format!(
+                "Hallo,\n\ndie primäre E-Mail-Adresse Ihres Kontos wurde von {previous} zu \
+                 {current} geändert.\n\nWenn Sie das nicht waren, wenden Sie sich bitte sofort an \
+                 den Support.\n"
+            ),
+        ),
+        Language::French => (
+            "Votre adresse e-mail principale a été modifiée".to_owned(),
+            format!(
+                "Bonjour,\n\nl'adresse e-mail principale de votre compte est passée de {previous} \
+                 à {current}.\n\nSi vous n'êtes pas à l'origine de ce changement, contactez le \
+                 support immédiatement.\n"
+            ),
+        ),
+    };
+    Draft {
+        channel: Channel::Email,
+        recipient: previous.to_owned(),
+        subject,
+        body,
+        template: "primary_email_address_changed",
+        sensitive: false,
+    }
+}
+
+/// A one-time code, by e-mail or SMS.
+pub(crate) fn verification_code(
+    language: Language,
+    channel: Channel,
+    recipient: &str,
+    code: &str,
+    valid_minutes: i64,
+) -> Draft {
+    let (subject, body) = match language {
+        Language::English => (
+            format!("{code} is your verification code"),
+            format!(
+                "Your verification code is {code}. It is valid for {valid_minutes} minutes. \
+                 Do not share it with anyone."
+            ),
+        ),
+        Language::German => (
+            format!("{code} ist Ihr Bestätigungscode"),
+            format!(
+                "Ihr Bestätigungscode lautet {code}. Er ist {valid_minutes} Minuten gültig. \
+                 Geben Sie ihn an niemanden weiter."
+            ),
+        ),
+        Language::French => (
+            format!("{code} est votre code de vérification"),
+            format!(
+                "Votre code de vérification est {code}. Il est valable {valid_minutes} minutes. \
+                 Ne le communiquez à personne."
+            ),
+        ),
+    };
+    Draft {
+        channel,
+        recipient: recipient.to_owned(),
+        subject: if channel == Channel::Sms {
+            String::new()
+        } else {
+            subject
+        },
+        body,
+        template: "verification_code",
+        sensitive: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locales_pick_a_translation_or_english() {
+        assert_eq!(Language::for_locale(Some("de-AT")), Language::German);
+        assert_eq!(Language::for_locale(Some("fr")), Language::French);
+        assert_eq!(Language::for_locale(Some("ja-JP")), Language::English);
+        assert_eq!(Language::for_locale(None), Language::English);
+    }
+
+    #[test]
+    fn sms_codes_have_no_subject() {
+        let draft = verification_code(
+            Language::English,
+            Channel::Sms,
+            "+15555550100",
+            "123456",
+            10,
+        );
+        assert!(draft.subject.is_empty() && draft.body.contains("123456"));
+    }
+}

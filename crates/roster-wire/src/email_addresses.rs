@@ -1,0 +1,42 @@
+//! Bodies of the `/email_addresses` routes and of `PUT /users/{id}/email_address`. The
+//! EmailAddress object itself is `crate::users::EmailAddress`, as it appears inside a User.
+
+use serde::Deserialize;
+
+/// `POST /email_addresses`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct CreateEmailAddressRequest {
+    pub user_id: Option<String>,
+    pub email_address: Option<String>,
+    pub verified: Option<bool>,
+    pub primary: Option<bool>,
+    pub notify_primary_email_address_changed: Option<bool>,
+}
+
+/// `PATCH /email_addresses/{id}`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct UpdateEmailAddressRequest {
+    pub verified: Option<bool>,
+    pub primary: Option<bool>,
+    pub notify_primary_email_address_changed: Option<bool>,
+}
+
+/// `PUT /users/{id}/email_address`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct ReplaceEmailAddressRequest {
+    pub email_address: Option<String>,
+    pub identification_status: Option<ReplacementStatus>,
+    pub notify_primary_email_address_changed: Option<bool>,
+}
+
+/// How the identifier given to a `PUT` replacement starts out.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ReplacementStatus {
+    Verified,
+    Reserved,
+    Unverified,
+}

@@ -1,0 +1,198 @@
+//! A real `roster serve` process delivering mail: killed with SIGKILL after a change and
+//! restarted, its message still arrives exactly once; and at debug level its log never
+//! holds a verification code.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{six_digits, uuid_like};
+use crate::smtp_server::{SmtpServer, free_port};
+
+/// A `roster serve` process on its own port and data folder, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(data_dir: &std::path::Path, port: u16, key: &str, smtp_port: u16) -> Server {
+    start_server_logging(data_dir, port, key, smtp_port, Stdio::null())
+}
+
+fn start_server_logging(
+    data_dir: &std::path::Path,
+    port: u16,
+    key: &str,
+    smtp_port: u16,
+    log: Stdio,
+) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_roster"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("ROSTER_DATA_DIR", data_dir)
+        .env("ROSTER_ADDR", format!("127.0.0.1:{port}"))
+        .env("ROSTER_SECRET_KEY", key)
+        .env("ROSTER_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
+        .env("ROSTER_DELIVERY__POLL_INTERVAL_MS", "50")
+        .env("ROSTER_DELIVERY__RETRY_BASE_MS", "100")
+        .env("ROSTER_DELIVERY__RETRY_MAX_MS", "500")
+        .env("ROSTER_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("roster starts");
+    Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+async fn wait_until_serving(client: &reqwest::Client, base: &str) {
+    for _ in 0..600 {
+        if let Ok(response) = client.get(format!("{base}/healthz")).send().await
+            && response.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("roster did not start serving");
+}
+
+#[tokio::test]
+async fn a_message_survives_a_killed_roster() {
+    let data_dir = tempfile::tempdir().expect("data folder");
+    let key = format!("sk_test_{}", uuid_like());
+    let smtp_port = free_port();
+    let client = reqwest::Client::new();
+    let mut server = start_server(data_dir.path(), free_port(), &key, smtp_port);
+    wait_until_serving(&client, &server.base).await;
+
+    let call = |method: reqwest::Method, base: String, path: &str, body: Value| {
+        client
+            .request(method, format!("{base}/v1{path}"))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+    };
+    let user: Value = call(
+        reqwest::Method::POST,
+        server.base.clone(),
+        "/users",
+        json!({"email_address": ["crash.old@example.com", "crash.new@example.com"]}),
+    )
+    .await
+    .expect("create")
+    .json()
+    .await
+    .expect("json");
+    let user_id = user["id"].as_str().expect("id");
+    let new_id = user["email_addresses"][1]["id"].as_str().expect("id");
+    let patched = call(
+        reqwest::Method::PATCH,
+        server.base.clone(),
+        &format!("/users/{user_id}"),
+        json!({"primary_email_address_id": new_id, "notify_primary_email_address_changed": true}),
+    )
+    .await
+    .expect("patch");
+    assert!(patched.status().is_success());
+
+    // SIGKILL: no shutdown code runs; only what was committed survives.
+    server.child.kill().expect("kill");
+    server.child.wait().expect("reaped");
+
+    let smtp = SmtpServer::start_on(smtp_port).await;
+    let restarted = start_server(data_dir.path(), free_port(), &key, smtp_port);
+    wait_until_serving(&client, &restarted.base).await;
+    let notice = smtp.wait_for("crash.old@example.com").await;
+    assert!(notice.body().contains("crash.new@example.com"));
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(smtp.count_to("crash.old@example.com"), 1);
+    drop(restarted);
+}
+
+#[tokio::test]
+async fn codes_never_reach_the_log() {
+    let data_dir = tempfile::tempdir().expect("data folder");
+    let log_path = data_dir.path().join("roster.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let key = format!("sk_test_{}", uuid_like());
+    let smtp = SmtpServer::start().await;
+    let client = reqwest::Client::new();
+    let server = start_server_logging(
+        &data_dir.path().join("data"),
+        free_port(),
+        &key,
+        smtp.port,
+        Stdio::from(log),
+    );
+    wait_until_serving(&client, &server.base).await;
+    let send = |method: reqwest::Method, path: String, body: Value| {
+        client
+            .request(method, format!("{}/v1{path}", server.base))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+    };
+    let user: Value = send(
+        reqwest::Method::POST,
+        "/users".to_owned(),
+        json!({"username": "log_watch"}),
+    )
+    .await
+    .expect("create")
+    .json()
+    .await
+    .expect("json");
+    let email: Value = send(
+        reqwest::Method::POST,
+        "/email_addresses".to_owned(),
+        json!({"user_id": user["id"], "email_address": "log.watch@example.com"}),
+    )
+    .await
+    .expect("add")
+    .json()
+    .await
+    .expect("json");
+    let email_id = email["id"].as_str().expect("id");
+    let prepared: Value = send(
+        reqwest::Method::POST,
+        format!("/email_addresses/{email_id}/prepare_verification"),
+        json!({}),
+    )
+    .await
+    .expect("prepare")
+    .json()
+    .await
+    .expect("json");
+    let message = smtp.wait_for("log.watch@example.com").await;
+    let code = six_digits(&message.header("Subject").expect("Subject")).expect("code");
+    let attempted = send(
+        reqwest::Method::POST,
+        format!("/email_addresses/{email_id}/attempt_verification"),
+        json!({"verification_id": prepared["id"], "code": code}),
+    )
+    .await
+    .expect("attempt");
+    assert!(attempted.status().is_success());
+    drop(server);
+    let logged = std::fs::read_to_string(&log_path).expect("log");
+    assert!(
+        logged.contains("message delivered"),
+        "the log was written: {logged}"
+    );
+    assert!(
+        !logged.contains(&code),
+        "the code {code} appears in the log"
+    );
+}
