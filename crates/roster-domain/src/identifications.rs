@@ -112,6 +112,7 @@ impl Users {
         }
         stamp_two_factor(&mut user, had_two_factor, now);
         write(&mut tx, &mut user, now).await?;
+        self.updated(&mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(identification)
     }
@@ -219,6 +220,7 @@ impl Users {
         }
         stamp_two_factor(&mut user, had_two_factor, now);
         write(&mut tx, &mut user, now).await?;
+        self.updated(&mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(find(&user, kind, id)?.clone())
     }
@@ -264,6 +266,7 @@ impl Users {
         promote_default_second_factor(&mut tx, &mut user, now).await?;
         stamp_two_factor(&mut user, had_two_factor, now);
         write(&mut tx, &mut user, now).await?;
+        self.updated(&mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -330,6 +333,7 @@ impl Users {
         // A replaced number that was a second factor takes SMS codes away with it.
         stamp_two_factor(&mut user, had_two_factor, now);
         write(&mut tx, &mut user, now).await?;
+        self.updated(&mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(identification)
     }

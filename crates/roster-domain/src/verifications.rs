@@ -93,6 +93,7 @@ impl Users {
         .enqueue(&mut tx, &user, now)
         .await?;
         write(&mut tx, &mut user, now).await?;
+        self.updated(&mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(verification)
     }
@@ -191,6 +192,7 @@ impl Users {
             tx.update_identification(&identification).await?;
             replace(&mut user, &identification);
             write(&mut tx, &mut user, now).await?;
+            self.updated(&mut tx, user.banned, &user, now).await?;
         }
         tx.commit().await?;
         Ok(verification)

@@ -267,3 +267,41 @@ async fn an_endpoint_that_never_answers_holds_back_neither_the_api_nor_other_end
     assert_eq!(types(&received), ["user.created"; 6]);
     held.abort();
 }
+
+#[tokio::test]
+async fn adding_and_deleting_an_email_address_is_a_user_update() {
+    let app = fast_retrying_app().await;
+    let receiver = Receiver::up().await;
+    subscribe(&app, &receiver, Some(json!(["user.updated"]))).await;
+    let user = app
+        .create_user(json!({"email_address": ["first@example.com"]}))
+        .await;
+    let id = user["id"].as_str().expect("id");
+    let added = app
+        .post(
+            "/email_addresses",
+            json!({"user_id": id, "email_address": "second@example.com", "verified": true}),
+        )
+        .await
+        .ok();
+    app.delete(&format!(
+        "/email_addresses/{}",
+        added["id"].as_str().expect("id")
+    ))
+    .await
+    .ok();
+    let received = receiver.wait_for(2, Duration::from_secs(30)).await;
+    let addresses = |event: &Value| -> Vec<String> {
+        event["data"]["email_addresses"]
+            .as_array()
+            .expect("addresses")
+            .iter()
+            .map(|a| a["email_address"].as_str().expect("address").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        addresses(&received[0].event),
+        ["first@example.com", "second@example.com"]
+    );
+    assert_eq!(addresses(&received[1].event), ["first@example.com"]);
+}
