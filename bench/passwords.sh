@@ -31,7 +31,7 @@ BASE="http://127.0.0.1:$PORT"
 ROSTER_DATA_DIR="$BENCH_DATA/data" ROSTER_ADDR="127.0.0.1:$PORT" ROSTER_LOG=warn \
     "$BIN" serve > "$BENCH_DATA/server.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$BENCH_DATA"' EXIT
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; cp "$BENCH_DATA/server.log" /tmp/bench-server.log 2>/dev/null; rm -rf "$BENCH_DATA"' EXIT
 for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 echo "cores: $(nproc)"
 

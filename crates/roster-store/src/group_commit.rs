@@ -58,30 +58,54 @@ const RELEASE_AND_COMMIT: &str = "RELEASE roster_tx; COMMIT";
 const ROLLBACK: &str = "ROLLBACK TO roster_tx";
 
 impl WriterConnection {
-    async fn settle_abandoned(&mut self) -> StoreResult<()> {
-        if self.abandoned {
-            if !self.savepoint_open {
-                return Err(StoreError::BatchFailed(
-                    "an abandoned transaction has no savepoint to roll back to".to_owned(),
-                ));
+    /// Rolls an abandoned transaction back to its savepoint. If that fails (SQLite rolls the
+    /// whole transaction back by itself after some errors, taking the savepoint with it), the
+    /// batch is given up: its waiting transactions learn that it failed, and the connection
+    /// starts clean, so one bad moment never leaves the writer stuck.
+    async fn settle_abandoned(&mut self) {
+        if !self.abandoned {
+            return;
+        }
+        self.abandoned = false;
+        if self.savepoint_open && self.connection.execute(ROLLBACK).await.is_ok() {
+            return;
+        }
+        self.give_up_batch("rolling back a transaction failed")
+            .await;
+    }
+
+    async fn give_up_batch(&mut self, why: &str) {
+        tracing::error!(why, "giving up a batch of writes");
+        let _ = self.connection.execute("ROLLBACK").await;
+        self.savepoint_open = false;
+        if let Some(batch) = self.batch.take() {
+            batch.send_replace(Some(Err(Arc::from(why))));
+        }
+    }
+
+    /// Opens the batch or the savepoint the next transaction writes in.
+    async fn prepare_transaction(&mut self) -> StoreResult<()> {
+        self.settle_abandoned().await;
+        if self.batch.is_none() {
+            if let Err(error) = self.connection.execute(BEGIN).await {
+                // BEGIN may have gone through before SAVEPOINT failed: end whatever is open.
+                let _ = self.connection.execute("ROLLBACK").await;
+                return Err(error.into());
             }
-            self.connection.execute(ROLLBACK).await?;
-            self.abandoned = false;
+            self.batch = Some(watch::channel(None).0);
+            self.savepoint_open = true;
+        } else if !self.savepoint_open {
+            if let Err(error) = self.connection.execute(SAVEPOINT).await {
+                self.give_up_batch("opening a savepoint failed").await;
+                return Err(error.into());
+            }
+            self.savepoint_open = true;
         }
         Ok(())
     }
 
     async fn commit_batch(&mut self) {
-        if self.settle_abandoned().await.is_err() {
-            // The savepoint cannot be rolled back: drop the whole batch rather than commit it.
-            let _ = self.connection.execute("ROLLBACK").await;
-            self.savepoint_open = false;
-            self.abandoned = false;
-            if let Some(batch) = self.batch.take() {
-                batch.send_replace(Some(Err(Arc::from("rolling back a transaction failed"))));
-            }
-            return;
-        }
+        self.settle_abandoned().await;
         let Some(batch) = self.batch.take() else {
             return;
         };
@@ -133,23 +157,26 @@ impl GroupWriter {
         }
     }
 
+    /// Takes the connection and opens a savepoint for one transaction.
+    ///
+    /// The work runs in its own task: if the caller's future is dropped half-way (a client
+    /// hung up), the connection's state is still brought to a known point, and the finished
+    /// but unwanted `GroupTx` is dropped like any abandoned one.
     pub(crate) async fn begin(&self) -> StoreResult<GroupTx> {
-        let mut guard = self.connection.clone().lock_owned().await;
-        guard.settle_abandoned().await?;
-        if guard.batch.is_none() {
-            guard.connection.execute(BEGIN).await?;
-            guard.batch = Some(watch::channel(None).0);
-            guard.savepoint_open = true;
-        } else if !guard.savepoint_open {
-            guard.connection.execute(SAVEPOINT).await?;
-            guard.savepoint_open = true;
-        }
-        let outcome = guard.batch.as_ref().expect("a batch is open").subscribe();
-        Ok(GroupTx {
-            guard: Some(guard),
-            outcome,
-            commit_requested: self.commit_requested.clone(),
+        let connection = self.connection.clone();
+        let commit_requested = self.commit_requested.clone();
+        tokio::spawn(async move {
+            let mut guard = connection.lock_owned().await;
+            guard.prepare_transaction().await?;
+            let outcome = guard.batch.as_ref().expect("a batch is open").subscribe();
+            Ok(GroupTx {
+                guard: Some(guard),
+                outcome,
+                commit_requested,
+            })
         })
+        .await
+        .map_err(|_| StoreError::Corrupt("the writer task stopped".to_owned()))?
     }
 
     /// How many batches have been committed; fewer than transactions when writes share flushes.
@@ -187,20 +214,24 @@ impl GroupTx {
             .connection
     }
 
-    /// Releases the savepoint and waits until the batch holding it is on disk.
+    /// Releases the savepoint and waits until the batch holding it is on disk. The release runs
+    /// in its own task, so a caller that goes away mid-way cannot leave it half done.
     pub(crate) async fn commit(mut self) -> StoreResult<()> {
         let mut guard = self.guard.take().expect("committed once");
-        let released = guard.connection.execute(RELEASE_AND_REOPEN).await;
-        if let Err(error) = released {
-            // Whether the release went through is unknown, so the whole batch must go.
-            guard.savepoint_open = false;
-            guard.abandoned = true;
+        let commit_requested = self.commit_requested.clone();
+        let released = tokio::spawn(async move {
+            let released = guard.connection.execute(RELEASE_AND_REOPEN).await;
+            if released.is_err() {
+                // Whether the release went through is unknown, so the whole batch must go.
+                guard.give_up_batch("releasing a savepoint failed").await;
+            }
             drop(guard);
-            self.commit_requested.notify_one();
-            return Err(error.into());
-        }
-        drop(guard);
-        self.commit_requested.notify_one();
+            commit_requested.notify_one();
+            released
+        })
+        .await
+        .map_err(|_| StoreError::Corrupt("the writer task stopped".to_owned()))?;
+        released?;
         let outcome = self
             .outcome
             .wait_for(Option::is_some)
@@ -340,5 +371,42 @@ mod tests {
             .unwrap()
             .get(0);
         assert_eq!(count, 0);
+    }
+
+    /// Requests whose futures are dropped at any point (clients hanging up) must leave the
+    /// writer usable, and a write acknowledged before must stay.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cancelled_transactions_never_wedge_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, options) = writer(&dir).await;
+        // Cut each write off after a growing delay, so that some are dropped inside every
+        // await of begin, the statements and commit.
+        for micros in 0..400_u64 {
+            let work = async {
+                let mut tx = writer.begin().await?;
+                sqlx::query("INSERT INTO t (x) VALUES ($1)")
+                    .bind(micros as i64)
+                    .execute(tx.connection())
+                    .await?;
+                tx.commit().await
+            };
+            let _ = tokio::time::timeout(std::time::Duration::from_micros(micros), work).await;
+        }
+        let mut tx = tokio::time::timeout(std::time::Duration::from_secs(5), writer.begin())
+            .await
+            .expect("the writer is not stuck")
+            .expect("the writer still works");
+        sqlx::query("INSERT INTO t (x) VALUES (-1)")
+            .execute(tx.connection())
+            .await
+            .unwrap();
+        tx.commit().await.expect("and commits");
+        let mut reader = options.connect().await.unwrap();
+        let last: i64 = sqlx::query("SELECT COUNT(*) FROM t WHERE x = -1")
+            .fetch_one(&mut reader)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(last, 1);
     }
 }
