@@ -46,24 +46,16 @@ async fn verify_password(
     Ok(Json(VerifyPasswordResponse { verified: true }))
 }
 
-/// Revoking sessions arrives with sessions; until then asking for it is refused, not ignored.
-fn refuse_session_revocation(param: &str, asked: bool) -> Result<(), ApiError> {
-    if asked {
-        return Err(ApiError::field(param, FieldErrorKind::NotSupported));
-    }
-    Ok(())
-}
-
 async fn remove_password(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
     JsonBody(body): JsonBody<RemovePasswordRequest>,
 ) -> Result<Json<wire::User>, ApiError> {
-    refuse_session_revocation(
-        "sign_out_of_other_sessions",
-        body.sign_out_of_other_sessions == Some(true),
-    )?;
-    let user = state.services.users.remove_password(&user_id).await?;
+    let user = state
+        .services
+        .users
+        .remove_password(&user_id, body.sign_out_of_other_sessions == Some(true))
+        .await?;
     Ok(Json(render(&state, &user)))
 }
 
@@ -72,14 +64,10 @@ async fn set_compromised(
     Path(user_id): Path<String>,
     JsonBody(body): JsonBody<SetPasswordCompromisedRequest>,
 ) -> Result<Json<wire::User>, ApiError> {
-    refuse_session_revocation(
-        "revoke_all_sessions",
-        body.revoke_all_sessions == Some(Some(true)),
-    )?;
     let user = state
         .services
         .users
-        .set_password_compromised(&user_id, true)
+        .set_password_compromised(&user_id, true, body.revoke_all_sessions == Some(Some(true)))
         .await?;
     Ok(Json(render(&state, &user)))
 }
@@ -91,7 +79,7 @@ async fn unset_compromised(
     let user = state
         .services
         .users
-        .set_password_compromised(&user_id, false)
+        .set_password_compromised(&user_id, false, false)
         .await?;
     Ok(Json(render(&state, &user)))
 }

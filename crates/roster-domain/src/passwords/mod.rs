@@ -289,7 +289,8 @@ impl Users {
     }
 
     /// `POST /users/{id}/remove_password`. A user without a password comes back unchanged.
-    pub async fn remove_password(&self, user_id: &str) -> DomainResult<User> {
+    /// `sign_out` revokes the sessions active now.
+    pub async fn remove_password(&self, user_id: &str, sign_out: bool) -> DomainResult<User> {
         let now = now_millis();
         let mut tx = self.store().begin().await?;
         let mut user = tx
@@ -304,17 +305,21 @@ impl Users {
         user.password_last_updated_at = None;
         user.requires_password_reset = false;
         crate::users::write(&mut tx, &mut user, now).await?;
+        if sign_out {
+            self.revoke_other_sessions(&mut tx, &user, None).await?;
+        }
         self.updated(&mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(self.present(user, now))
     }
 
     /// `POST /users/{id}/password/set_compromised` and `/unset_compromised`: whether the user
-    /// must reset the password at the next sign-in.
+    /// must reset the password at the next sign-in; `revoke_sessions` also ends every session.
     pub async fn set_password_compromised(
         &self,
         user_id: &str,
         compromised: bool,
+        revoke_sessions: bool,
     ) -> DomainResult<User> {
         let now = now_millis();
         let mut tx = self.store().begin().await?;
@@ -327,6 +332,9 @@ impl Users {
         }
         user.requires_password_reset = compromised;
         crate::users::write(&mut tx, &mut user, now).await?;
+        if revoke_sessions {
+            self.revoke_other_sessions(&mut tx, &user, None).await?;
+        }
         self.updated(&mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(self.present(user, now))

@@ -78,15 +78,13 @@ impl Users {
             self.secret_keys(),
         )
         .map_err(DomainError::Invalid)?;
-        if changes.sign_out_of_other_sessions {
-            let kind = if changes.password.password.is_none() {
+        if changes.sign_out_of_other_sessions && changes.password.password.is_none() {
+            return Err(DomainError::field(
+                "sign_out_of_other_sessions",
                 FieldErrorKind::ConditionalDisallowed {
                     requires: "password".to_owned(),
-                }
-            } else {
-                FieldErrorKind::NotSupported
-            };
-            return Err(DomainError::field("sign_out_of_other_sessions", kind));
+                },
+            ));
         }
         let password = if changes.password.is_given() || changes.password.skip_password_checks {
             // The identifiers a password may not equal: the stored ones and a new username.
@@ -182,6 +180,10 @@ impl Users {
         }
         let was_banned = user.banned;
         super::write(&mut tx, &mut user, now).await?;
+        if changes.sign_out_of_other_sessions {
+            // The Backend API acts for no session of its own, so "other" means all of them.
+            self.revoke_other_sessions(&mut tx, &user, None).await?;
+        }
         self.updated(&mut tx, was_banned, &user, now).await?;
         tx.commit().await?;
         Ok(self.present(user, now))

@@ -432,3 +432,75 @@ async fn parallel_wrong_passwords_lock_at_exactly_the_limit() {
     verify(&app, &id, "the right passphrase").await.ok();
     assert_eq!(app.user(&id).await["verification_attempts_remaining"], 3);
 }
+
+async fn session_statuses(app: &TestApp, user_id: &str, sessions: &[String]) -> Vec<String> {
+    let mut statuses = Vec::new();
+    for id in sessions {
+        let session = app.get(&format!("/sessions/{id}")).await.ok();
+        statuses.push(session["status"].as_str().expect("status").to_owned());
+        assert_eq!(session["user_id"], user_id);
+    }
+    statuses
+}
+
+async fn open_sessions(app: &TestApp, user_id: &str, count: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for _ in 0..count {
+        let session = app
+            .post("/sessions", json!({"user_id": user_id}))
+            .await
+            .ok();
+        ids.push(session["id"].as_str().expect("id").to_owned());
+    }
+    ids
+}
+
+#[tokio::test]
+async fn password_changes_can_sign_the_user_out_everywhere() {
+    let app = spawn_app().await;
+    let user = app
+        .create_user(json!({"password": "first passphrase"}))
+        .await;
+    let id = id_of(&user);
+
+    // Without the flag sessions stay; with it every active session is revoked.
+    let kept = open_sessions(&app, &id, 2).await;
+    app.patch(
+        &format!("/users/{id}"),
+        json!({"password": "second passphrase"}),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        session_statuses(&app, &id, &kept).await,
+        ["active", "active"]
+    );
+    app.patch(
+        &format!("/users/{id}"),
+        json!({"password": "third passphrase", "sign_out_of_other_sessions": true}),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        session_statuses(&app, &id, &kept).await,
+        ["revoked", "revoked"]
+    );
+
+    let marked = open_sessions(&app, &id, 1).await;
+    app.post(
+        &format!("/users/{id}/password/set_compromised"),
+        json!({"revoke_all_sessions": true}),
+    )
+    .await
+    .ok();
+    assert_eq!(session_statuses(&app, &id, &marked).await, ["revoked"]);
+
+    let removed = open_sessions(&app, &id, 1).await;
+    app.post(
+        &format!("/users/{id}/remove_password"),
+        json!({"sign_out_of_other_sessions": true}),
+    )
+    .await
+    .ok();
+    assert_eq!(session_statuses(&app, &id, &removed).await, ["revoked"]);
+}
