@@ -15,6 +15,7 @@ use roster_store::{EventRecord, Tx};
 use tokio::sync::Notify;
 
 use crate::error::DomainResult;
+use roster_model::messages::{Channel, NewMessage};
 
 /// Renders event payloads in Clerk's wire format.
 pub trait EventPayloads: Send + Sync + 'static {
@@ -24,6 +25,9 @@ pub trait EventPayloads: Send + Sync + 'static {
     fn deleted_user(&self, user: &User) -> serde_json::Value;
     /// A session with its user, as the `session.*` events carry it.
     fn session(&self, session: &Session, user: &User) -> serde_json::Value;
+    /// A queued e-mail or SMS as `email.created` / `sms.created` carry it; `identification_id`
+    /// is the address or number it goes to, when that is one of the user's.
+    fn message(&self, message: &NewMessage, identification_id: Option<&str>) -> serde_json::Value;
     /// The envelope around `data`: `{data, object:"event", type, timestamp, instance_id}`.
     fn envelope(
         &self,
@@ -88,6 +92,23 @@ impl Events {
     /// Writes one event of any type to the outbox inside `tx`; returns its `msg_…` id.
     /// `ordering_key` (a user id) keeps one user's events in order at each endpoint. Other
     /// capabilities (mail, SMS) call this with their own `data`.
+    /// `email.created` or `sms.created` for a message queued in the same transaction.
+    pub(crate) async fn message_created(
+        &self,
+        tx: &mut Tx,
+        message: &NewMessage,
+        identification_id: Option<&str>,
+    ) -> DomainResult<()> {
+        let event_type = match message.channel {
+            Channel::Email => "email.created",
+            Channel::Sms => "sms.created",
+        };
+        let data = self.payloads.message(message, identification_id);
+        self.emit_event(tx, event_type, message.user_id.as_deref(), data)
+            .await?;
+        Ok(())
+    }
+
     pub async fn emit_event(
         &self,
         tx: &mut Tx,

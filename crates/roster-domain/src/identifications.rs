@@ -107,7 +107,8 @@ impl Users {
             if kind == IdentificationKind::EmailAddress
                 && input.notify_primary_email_address_changed
             {
-                notify_primary_changed(&mut tx, &user, previous.as_deref(), now).await?;
+                notify_primary_changed(&mut tx, &user, previous.as_deref(), now, self.events())
+                    .await?;
             }
         }
         stamp_two_factor(&mut user, had_two_factor, now);
@@ -215,7 +216,8 @@ impl Users {
             if kind == IdentificationKind::EmailAddress
                 && changes.notify_primary_email_address_changed
             {
-                notify_primary_changed(&mut tx, &user, previous.as_deref(), now).await?;
+                notify_primary_changed(&mut tx, &user, previous.as_deref(), now, self.events())
+                    .await?;
             }
         }
         stamp_two_factor(&mut user, had_two_factor, now);
@@ -328,7 +330,14 @@ impl Users {
             && notify_primary_email_address_changed
             && !unchanged
         {
-            notify_primary_changed(&mut tx, &user, previous_primary.as_deref(), now).await?;
+            notify_primary_changed(
+                &mut tx,
+                &user,
+                previous_primary.as_deref(),
+                now,
+                self.events(),
+            )
+            .await?;
         }
         // A replaced number that was a second factor takes SMS codes away with it.
         stamp_two_factor(&mut user, had_two_factor, now);
@@ -498,6 +507,7 @@ pub(crate) async fn notify_primary_changed(
     user: &User,
     previous: Option<&str>,
     now: Millis,
+    events: Option<&crate::events::Events>,
 ) -> DomainResult<()> {
     let Some(previous) = previous else {
         return Ok(());
@@ -516,6 +526,6 @@ pub(crate) async fn notify_primary_changed(
     }
     let language = Language::for_locale(user.locale.as_deref());
     messages::primary_email_address_changed(language, previous, &current.value)
-        .enqueue(tx, user, now)
+        .enqueue(tx, user, now, events)
         .await
 }

@@ -9,6 +9,7 @@ use roster_model::users::User;
 use roster_store::Tx;
 
 use crate::error::DomainResult;
+use crate::events::Events;
 
 /// The languages with a translation; the first primary subtag of a user's locale picks one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +44,14 @@ pub(crate) struct Draft {
 
 impl Draft {
     /// Queues the message in `tx`: it exists only if the transaction commits.
-    pub(crate) async fn enqueue(self, tx: &mut Tx, user: &User, now: Millis) -> DomainResult<()> {
+    /// With `events`, the matching `email.created` / `sms.created` event is written too.
+    pub(crate) async fn enqueue(
+        self,
+        tx: &mut Tx,
+        user: &User,
+        now: Millis,
+        events: Option<&Events>,
+    ) -> DomainResult<()> {
         let message = NewMessage {
             id: new_id(IdPrefix::Message),
             channel: self.channel,
@@ -56,6 +64,16 @@ impl Draft {
             created_at: now,
         };
         tx.enqueue_message(&message).await?;
+        if let Some(events) = events {
+            let identification_id = user
+                .identifications
+                .iter()
+                .find(|identification| identification.value == message.recipient)
+                .map(|identification| identification.id.as_str());
+            events
+                .message_created(tx, &message, identification_id)
+                .await?;
+        }
         tracing::debug!(message_id = %message.id, template = message.template, "message queued");
         Ok(())
     }

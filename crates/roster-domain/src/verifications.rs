@@ -90,7 +90,7 @@ impl Users {
             &code,
             (policy.code_valid_seconds.max(1) + 59) / 60,
         )
-        .enqueue(&mut tx, &user, now)
+        .enqueue(&mut tx, &user, now, self.events())
         .await?;
         write(&mut tx, &mut user, now).await?;
         self.updated(&mut tx, user.banned, &user, now).await?;

@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use roster_domain::EventPayloads;
+use roster_model::messages::{Channel, NewMessage};
 use roster_model::sessions::Session;
 use roster_model::time::Millis;
 use roster_model::users::User;
 use roster_wire::sessions::Session as WireSession;
 use roster_wire::users::User as WireUser;
-use roster_wire::webhooks::{DeletedUser, Event, SessionWithUser};
+use roster_wire::webhooks::{DeletedUser, Email, Event, SessionWithUser, SmsMessage};
 
 /// Renders payloads with avatar links under `public_url`.
 pub fn event_payloads(public_url: &str) -> Arc<dyn EventPayloads> {
@@ -51,6 +52,40 @@ impl EventPayloads for WirePayloads {
             session: WireSession::from_model(session),
             user: self.wire_user(user),
         })
+    }
+
+    fn message(&self, message: &NewMessage, identification_id: Option<&str>) -> serde_json::Value {
+        let data = serde_json::Value::Object(Default::default());
+        match message.channel {
+            Channel::Email => to_value(Email {
+                object: "email",
+                id: message.id.clone(),
+                slug: message.template,
+                from_email_name: "notifications",
+                to_email_address: message.recipient.clone(),
+                email_address_id: identification_id.map(str::to_owned),
+                user_id: message.user_id.clone(),
+                subject: message.subject.clone(),
+                body: message.body.clone(),
+                body_plain: message.body.clone(),
+                status: "queued",
+                delivered_by_clerk: true,
+                data,
+            }),
+            Channel::Sms => to_value(SmsMessage {
+                object: "sms_message",
+                id: message.id.clone(),
+                slug: message.template,
+                from_phone_number: "",
+                to_phone_number: message.recipient.clone(),
+                phone_number_id: identification_id.map(str::to_owned),
+                user_id: message.user_id.clone(),
+                message: message.body.clone(),
+                status: "queued",
+                delivered_by_clerk: true,
+                data,
+            }),
+        }
     }
 
     fn envelope(

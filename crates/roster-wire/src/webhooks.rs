@@ -118,3 +118,38 @@ pub struct DeletedUser {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
 }
+
+/// What `email.created` carries: the message Roster queued for delivery, so that an application
+/// that sends its own e-mail can do so.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Email {
+    pub object: &'static str,
+    pub id: String,
+    pub slug: &'static str,
+    pub from_email_name: &'static str,
+    pub to_email_address: String,
+    pub email_address_id: Option<String>,
+    pub user_id: Option<String>,
+    pub subject: String,
+    pub body: String,
+    pub body_plain: String,
+    pub status: &'static str,
+    pub delivered_by_clerk: bool,
+    pub data: serde_json::Value,
+}
+
+/// What `sms.created` carries.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SmsMessage {
+    pub object: &'static str,
+    pub id: String,
+    pub slug: &'static str,
+    pub from_phone_number: &'static str,
+    pub to_phone_number: String,
+    pub phone_number_id: Option<String>,
+    pub user_id: Option<String>,
+    pub message: String,
+    pub status: &'static str,
+    pub delivered_by_clerk: bool,
+    pub data: serde_json::Value,
+}

@@ -175,6 +175,7 @@ impl Users {
                 &user,
                 previous_primary_email.as_deref(),
                 now,
+                self.events(),
             )
             .await?;
         }

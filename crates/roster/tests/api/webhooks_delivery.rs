@@ -305,3 +305,62 @@ async fn adding_and_deleting_an_email_address_is_a_user_update() {
     );
     assert_eq!(addresses(&received[1].event), ["first@example.com"]);
 }
+
+#[tokio::test]
+async fn queued_messages_are_announced_as_email_and_sms_created() {
+    let app = fast_retrying_app().await;
+    let receiver = Receiver::up().await;
+    subscribe(
+        &app,
+        &receiver,
+        Some(json!(["email.created", "sms.created"])),
+    )
+    .await;
+    let user = app.create_user(json!({"username": "messaged"})).await;
+    let user_id = user["id"].as_str().expect("id");
+    let email = app
+        .post(
+            "/email_addresses",
+            json!({"user_id": user_id, "email_address": "codes@example.com"}),
+        )
+        .await
+        .ok();
+    let email_id = email["id"].as_str().expect("id");
+    app.post(
+        &format!("/email_addresses/{email_id}/prepare_verification"),
+        json!({}),
+    )
+    .await
+    .ok();
+    let phone = app
+        .post(
+            "/phone_numbers",
+            json!({"user_id": user_id, "phone_number": "+15555550199"}),
+        )
+        .await
+        .ok();
+    let phone_id = phone["id"].as_str().expect("id");
+    app.post(
+        &format!("/phone_numbers/{phone_id}/prepare_verification"),
+        json!({}),
+    )
+    .await
+    .ok();
+
+    let received = receiver.wait_for(2, Duration::from_secs(30)).await;
+    assert_eq!(types(&received), ["email.created", "sms.created"]);
+    let mail = &received[0].event["data"];
+    assert_eq!(mail["object"], "email");
+    assert_eq!(mail["to_email_address"], "codes@example.com");
+    assert_eq!(mail["email_address_id"], email_id);
+    assert_eq!(mail["user_id"], user_id);
+    assert_eq!(mail["slug"], "verification_code");
+    // The application that delivers its own mail needs the code, as it needs the body.
+    let code = app.code_sent_to("codes@example.com").await;
+    assert!(mail["body"].as_str().expect("body").contains(&code));
+    let sms = &received[1].event["data"];
+    assert_eq!(sms["object"], "sms_message");
+    assert_eq!(sms["to_phone_number"], "+15555550199");
+    assert_eq!(sms["phone_number_id"], phone_id);
+    assert!(sms["message"].as_str().expect("message").len() > 6);
+}
