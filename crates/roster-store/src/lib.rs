@@ -69,6 +69,7 @@ enum Backend {
     Sqlite {
         reader: SqlitePool,
         writer: Arc<GroupWriter>,
+        maintenance: Arc<tokio::task::AbortHandle>,
     },
 }
 
@@ -89,10 +90,13 @@ impl Store {
     pub async fn open(options: &StoreOptions) -> StoreResult<Store> {
         if options.url.starts_with("sqlite:") {
             let (reader, writer) = sqlite::open(options).await?;
+            let writer = Arc::new(writer);
+            let maintenance = sqlite::spawn_maintenance(writer.clone());
             return Ok(Store {
                 backend: Backend::Sqlite {
                     reader,
-                    writer: Arc::new(writer),
+                    writer,
+                    maintenance: Arc::new(maintenance),
                 },
             });
         }
@@ -110,7 +114,12 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { reader, writer } => {
+            Backend::Sqlite {
+                reader,
+                writer,
+                maintenance,
+            } => {
+                maintenance.abort();
                 writer.close().await;
                 reader.close().await;
             }

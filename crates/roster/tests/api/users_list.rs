@@ -235,3 +235,42 @@ async fn substring_search_follows_updates_and_deletes() {
     assert_eq!(app.count("query=tron").await, 0);
     assert_eq!(app.count("query=yori").await, 1);
 }
+
+/// The background merge of the search index's segments (every two seconds after writes) must
+/// never change what a search finds.
+#[tokio::test]
+async fn search_results_survive_the_background_index_merge() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for n in 0..40 {
+        let user = app
+            .create_user(
+                json!({"first_name": format!("Merge{n:02}"), "username": format!("merger_{n:02}")}),
+            )
+            .await;
+        ids.push(user["id"].as_str().unwrap().to_owned());
+    }
+    for (n, id) in ids.iter().enumerate().filter(|(n, _)| n % 2 == 0) {
+        app.patch(
+            &format!("/users/{id}"),
+            json!({"first_name": format!("Renamed{n:02}")}),
+        )
+        .await
+        .ok();
+    }
+    for id in ids.iter().skip(30) {
+        app.delete(&format!("/users/{id}")).await.ok();
+    }
+    let expected = [
+        ("name_query=merge", 15),
+        ("query=renamed", 15),
+        ("username_query=merger_", 30),
+    ];
+    for (query, count) in expected {
+        assert_eq!(app.count(query).await, count, "{query} before the merge");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(4500)).await;
+    for (query, count) in expected {
+        assert_eq!(app.count(query).await, count, "{query} after the merge");
+    }
+}
