@@ -180,6 +180,7 @@ impl GroupWriter {
     }
 
     /// How many batches have been committed; fewer than transactions when writes share flushes.
+    #[cfg(test)]
     pub(crate) fn batches_committed(&self) -> u64 {
         self.batches.load(std::sync::atomic::Ordering::Relaxed)
     }

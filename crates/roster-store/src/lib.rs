@@ -69,7 +69,6 @@ enum Backend {
     Sqlite {
         reader: SqlitePool,
         writer: Arc<GroupWriter>,
-        maintenance: Arc<tokio::task::AbortHandle>,
     },
 }
 
@@ -90,13 +89,10 @@ impl Store {
     pub async fn open(options: &StoreOptions) -> StoreResult<Store> {
         if options.url.starts_with("sqlite:") {
             let (reader, writer) = sqlite::open(options).await?;
-            let writer = Arc::new(writer);
-            let maintenance = sqlite::spawn_maintenance(writer.clone());
             return Ok(Store {
                 backend: Backend::Sqlite {
                     reader,
-                    writer,
-                    maintenance: Arc::new(maintenance),
+                    writer: Arc::new(writer),
                 },
             });
         }
@@ -114,12 +110,7 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite {
-                reader,
-                writer,
-                maintenance,
-            } => {
-                maintenance.abort();
+            Backend::Sqlite { reader, writer } => {
                 writer.close().await;
                 reader.close().await;
             }

@@ -160,23 +160,3 @@ pub(crate) fn push_order(query: &mut QueryBuilder<Sqlite>, order: &UserOrder) {
     query.push(" OFFSET ");
     query.push_bind(order.offset);
 }
-
-/// Merges the trigram index's segments a little at a time.
-///
-/// Every write adds a small segment to the FTS5 index (an update is a delete marker plus a new
-/// row), and FTS5's own automerge only runs when a level fills up; with many small segments each
-/// search probes each one. Merging a bounded number of pages in the background keeps searches at
-/// the cost of an index built in one go (measured: 45% more searches per second at 50,000
-/// users) without ever holding the writer for long.
-pub(crate) async fn merge_search_segments(
-    tx: &mut crate::Tx,
-    pages: i64,
-) -> crate::StoreResult<()> {
-    // A negative page count lets segments of any level be merged, which is what makes this
-    // converge towards one segment like FTS5's 'optimize', but in small steps.
-    sqlx::query("INSERT INTO user_search (user_search, rank) VALUES ('merge', $1)")
-        .bind(-pages)
-        .execute(tx.connection())
-        .await?;
-    Ok(())
-}

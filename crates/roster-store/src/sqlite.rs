@@ -6,8 +6,6 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqlitePool};
 
-use std::sync::Arc;
-
 use crate::group_commit::GroupWriter;
 use crate::{Durability, StoreOptions, StoreResult};
 
@@ -37,38 +35,4 @@ pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(SqlitePool, Gro
         .connect_with(connect.read_only(true))
         .await?;
     Ok((reader, writer))
-}
-
-/// How often the background maintenance looks for new writes, and how many index pages one
-/// round may merge: small enough that a round holds the writer for a few milliseconds.
-const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(2);
-const MERGE_PAGES: i64 = 256;
-
-/// Keeps the search index compact while writes arrive; idle databases are left alone.
-pub(crate) fn spawn_maintenance(writer: Arc<GroupWriter>) -> tokio::task::AbortHandle {
-    tokio::spawn(async move {
-        let mut seen = writer.batches_committed();
-        loop {
-            tokio::time::sleep(MAINTENANCE_INTERVAL).await;
-            let now = writer.batches_committed();
-            if now == seen {
-                continue;
-            }
-            let merged = async {
-                let mut tx = crate::Tx {
-                    inner: crate::TxInner::Sqlite(writer.begin().await?),
-                    after_commit: Vec::new(),
-                };
-                crate::search::merge_search_segments(&mut tx, MERGE_PAGES).await?;
-                tx.commit().await
-            }
-            .await;
-            if let Err(error) = merged {
-                tracing::warn!(%error, "merging search index segments failed");
-            }
-            // The merge itself is a batch; only writes after it call for another round.
-            seen = writer.batches_committed();
-        }
-    })
-    .abort_handle()
 }
