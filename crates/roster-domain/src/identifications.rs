@@ -289,10 +289,7 @@ impl Users {
         self.ensure_kind_enabled(kind)?;
         let now = now_millis();
         let mut tx = self.store().begin().await?;
-        let mut user = tx
-            .load_user(user_id)
-            .await?
-            .ok_or_else(|| DomainError::user_not_found(user_id))?;
+        let mut user = crate::users::load_for_update(&mut tx, user_id).await?;
         identifiers::ensure_available(&mut tx, kind, value, &user.id).await?;
         let previous_primary = primary_of(&user, kind)
             .and_then(|id| user.identification(id))

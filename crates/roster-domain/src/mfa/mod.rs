@@ -219,10 +219,7 @@ impl Users {
     ) -> DomainResult<()> {
         let now = now_millis();
         let mut tx = self.store().begin().await?;
-        let mut user = tx
-            .load_user(user_id)
-            .await?
-            .ok_or_else(|| DomainError::user_not_found(user_id))?;
+        let mut user = crate::users::load_for_update(&mut tx, user_id).await?;
         let had_two_factor = user.two_factor_enabled();
         if totp && backup {
             // Every second factor, SMS codes to reserved phone numbers included.

@@ -293,10 +293,7 @@ impl Users {
     pub async fn remove_password(&self, user_id: &str, sign_out: bool) -> DomainResult<User> {
         let now = now_millis();
         let mut tx = self.store().begin().await?;
-        let mut user = tx
-            .load_user(user_id)
-            .await?
-            .ok_or_else(|| DomainError::user_not_found(user_id))?;
+        let mut user = crate::users::load_for_update(&mut tx, user_id).await?;
         if !user.password_enabled {
             return Ok(self.present(user, now));
         }
@@ -323,10 +320,7 @@ impl Users {
     ) -> DomainResult<User> {
         let now = now_millis();
         let mut tx = self.store().begin().await?;
-        let mut user = tx
-            .load_user(user_id)
-            .await?
-            .ok_or_else(|| DomainError::user_not_found(user_id))?;
+        let mut user = crate::users::load_for_update(&mut tx, user_id).await?;
         if compromised && !user.password_enabled {
             return Err(DomainError::NoPasswordSet);
         }

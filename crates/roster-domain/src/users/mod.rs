@@ -84,10 +84,7 @@ impl Users {
 
     pub async fn delete(&self, id: &str) -> DomainResult<()> {
         let mut tx = self.store.begin().await?;
-        let user = tx
-            .load_user(id)
-            .await?
-            .ok_or_else(|| DomainError::user_not_found(id))?;
+        let user = crate::users::load_for_update(&mut tx, id).await?;
         self.deleting(&mut tx, &user, now_millis()).await?;
         if !tx.delete_user(id).await? {
             return Err(DomainError::user_not_found(id));
@@ -211,10 +208,7 @@ impl Users {
     {
         let now = now_millis();
         let mut tx = self.store.begin().await?;
-        let mut user = tx
-            .load_user(id)
-            .await?
-            .ok_or_else(|| DomainError::user_not_found(id))?;
+        let mut user = crate::users::load_for_update(&mut tx, id).await?;
         let was_banned = user.banned;
         change(&mut user, now)?;
         write(&mut tx, &mut user, now).await?;
@@ -242,6 +236,13 @@ pub(crate) fn replace_metadata(user: &mut User, changes: &MetadataChanges) -> Do
         user.unsafe_metadata = metadata::replacement(unsafe_.0, value)?;
     }
     Ok(())
+}
+
+/// Reads a user inside a write transaction, or fails with "not found".
+pub(crate) async fn load_for_update(tx: &mut Tx, id: &str) -> DomainResult<User> {
+    tx.load_user(id)
+        .await?
+        .ok_or_else(|| DomainError::user_not_found(id))
 }
 
 /// Stamps and stores a modified user.

@@ -101,10 +101,7 @@ impl Users {
 
         let settings = self.settings.clone();
         let mut tx = self.store.begin().await?;
-        let mut user = tx
-            .load_user(id)
-            .await?
-            .ok_or_else(|| DomainError::user_not_found(id))?;
+        let mut user = crate::users::load_for_update(&mut tx, id).await?;
 
         if let Some(Some(external_id)) = &external_id {
             identifiers::ensure_external_id_available(&mut tx, external_id, id).await?;
