@@ -52,7 +52,9 @@ async fn filters_select_the_right_users_on_list_and_count() {
         (format!("user_id={}", id(0)), vec![id(0)]),
         (format!("user_id=-{}", id(0)), vec![id(2), id(1)]),
         ("query=alpha".into(), vec![id(1)]),
-        ("query=bo".into(), vec![id(2)]),
+        // Two characters are too short for trigrams (a scan instead). `@` keeps the term out of
+        // the random base62 user ids, which `query` also searches.
+        ("query=b%40".into(), vec![id(2)]),
         ("query=5555550002".into(), vec![id(2)]),
         ("query=carter".into(), vec![id(1)]),
         (format!("query={}", &id(0)[5..20]), vec![id(0)]),
