@@ -152,14 +152,7 @@ impl Users {
         let Some(password) = &fields.password else {
             return Ok(None);
         };
-        if password.len() > policy::MAX_PASSWORD_BYTES {
-            return Err(DomainError::field(
-                "password",
-                FieldErrorKind::PasswordSizeExceeded {
-                    max_bytes: policy::MAX_PASSWORD_BYTES,
-                },
-            ));
-        }
+        policy::check_size(password).map_err(|kind| DomainError::field("password", kind))?;
         if !fields.skip_password_checks {
             let policy = &self.settings().password_policy;
             policy::check(password, policy, identifiers)
@@ -172,10 +165,7 @@ impl Users {
             }
         }
         let digest = self.hashing().hash(password.clone()).await?;
-        Ok(Some(PasswordRecord {
-            hasher: digest.hasher().as_str().to_owned(),
-            digest: digest.into_encoded(),
-        }))
+        Ok(Some(record_of(digest)))
     }
 
     /// Looks in every configured breach list. A list that cannot be read is logged and
@@ -274,11 +264,7 @@ impl Users {
         old: &PasswordRecord,
         password: &str,
     ) -> DomainResult<()> {
-        let digest = self.hashing().hash(password.to_owned()).await?;
-        let new = PasswordRecord {
-            hasher: digest.hasher().as_str().to_owned(),
-            digest: digest.into_encoded(),
-        };
+        let new = record_of(self.hashing().hash(password.to_owned()).await?);
         let mut tx = self.store().begin().await?;
         let upgraded = tx
             .upgrade_password_digest(user_id, old, &new, now_millis())
@@ -358,10 +344,15 @@ fn import_digest(hasher: &str, digest: &str) -> DomainResult<PasswordRecord> {
             FieldErrorKind::PasswordDigestInvalid { reason },
         )
     })?;
-    Ok(PasswordRecord {
-        hasher: hasher.as_str().to_owned(),
-        digest: parsed.into_encoded(),
-    })
+    Ok(record_of(parsed))
+}
+
+/// The stored form of a digest: its hasher's wire name and its encoded string.
+fn record_of(digest: Digest) -> PasswordRecord {
+    PasswordRecord {
+        hasher: digest.hasher().as_str().to_owned(),
+        digest: digest.into_encoded(),
+    }
 }
 
 /// A stored digest, which was validated when it was stored; failing to parse it now means the

@@ -5,24 +5,29 @@ use crate::settings::PasswordPolicy;
 
 /// The most bytes a password may have, whatever the policy: hashing cost grows with length for
 /// some imported formats, and nobody types more.
-pub(crate) const MAX_PASSWORD_BYTES: usize = 4096;
+const MAX_PASSWORD_BYTES: usize = 4096;
 
 /// zxcvbn looks at no more than this many characters (as the original library does); its cost
 /// grows quickly with length.
 const STRENGTH_CHARS: usize = 100;
 
-/// Checks the instance's composition rules; the breach check is separate because it may do
-/// I/O.
-pub(crate) fn check(
-    password: &str,
-    policy: &PasswordPolicy,
-    identifiers: &[String],
-) -> Result<(), FieldErrorKind> {
+/// The byte cap, which holds even when `skip_password_checks` skips the rest.
+pub(crate) fn check_size(password: &str) -> Result<(), FieldErrorKind> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(FieldErrorKind::PasswordSizeExceeded {
             max_bytes: MAX_PASSWORD_BYTES,
         });
     }
+    Ok(())
+}
+
+/// Checks the instance's composition rules, for a password that passed `check_size`; the
+/// breach check is separate because it may do I/O.
+pub(crate) fn check(
+    password: &str,
+    policy: &PasswordPolicy,
+    identifiers: &[String],
+) -> Result<(), FieldErrorKind> {
     let chars = password.chars().count();
     if chars < policy.min_length {
         return Err(FieldErrorKind::PasswordTooShort {
@@ -88,8 +93,9 @@ mod tests {
         assert!(check("пароль🔐ß", &policy(), &[]).is_ok());
         let long: String = "ab€".repeat(300);
         assert!(check(&long, &policy(), &[]).is_ok());
+        assert_eq!(check_size(&long), Ok(()));
         assert_eq!(
-            check(&"x".repeat(MAX_PASSWORD_BYTES + 1), &policy(), &[]),
+            check_size(&"x".repeat(MAX_PASSWORD_BYTES + 1)),
             Err(FieldErrorKind::PasswordSizeExceeded {
                 max_bytes: MAX_PASSWORD_BYTES
             })
