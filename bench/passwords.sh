@@ -15,24 +15,11 @@ DURATION=${DURATION:-20s}
 HASH_CONNECTIONS=${HASH_CONNECTIONS:-16}
 GET_CONNECTIONS=${GET_CONNECTIONS:-4}
 export PACE_MS=${PACE_MS:-10}
-BIN=${ROSTER_BIN:-target/release/roster}
-
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-[ -x "$BIN" ] || cargo build --release -p roster
 
 echo "== one hash"
 cargo bench -q -p roster-password --bench argon2id 2>/dev/null | grep argon2id
 
-export BENCH_DIR="$PWD/bench"
-export BENCH_DATA=$(mktemp -d)
-export ROSTER_SECRET_KEY="sk_test_bench$RANDOM$RANDOM"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-BASE="http://127.0.0.1:$PORT"
-ROSTER_DATA_DIR="$BENCH_DATA/data" ROSTER_ADDR="127.0.0.1:$PORT" ROSTER_LOG=warn \
-    "$BIN" serve > "$BENCH_DATA/server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; cp "$BENCH_DATA/server.log" /tmp/bench-server.log 2>/dev/null; rm -rf "$BENCH_DATA"' EXIT
-for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+source bench/server.sh
 echo "cores: $(nproc)"
 
 python3 bench/seed.py "$BASE" "$ROSTER_SECRET_KEY" 2000 "$BENCH_DATA" >/dev/null

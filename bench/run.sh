@@ -10,22 +10,7 @@ cd "$(dirname "$0")/.."
 USERS=${USERS:-100000}
 DURATION=${DURATION:-20s}
 CONNECTIONS=${CONNECTIONS:-32}
-BIN=${ROSTER_BIN:-target/release/roster}
-
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-[ -x "$BIN" ] || cargo build --release -p roster
-
-export BENCH_DIR="$PWD/bench"
-export BENCH_DATA=$(mktemp -d)
-export ROSTER_SECRET_KEY="sk_test_bench$RANDOM$RANDOM"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-BASE="http://127.0.0.1:$PORT"
-
-ROSTER_DATA_DIR="$BENCH_DATA/data" ROSTER_ADDR="127.0.0.1:$PORT" ROSTER_LOG=warn \
-    "$BIN" serve > "$BENCH_DATA/server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$BENCH_DATA"' EXIT
-for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+source bench/server.sh
 
 echo "== seeding $USERS users"
 start=$(date +%s.%N)
