@@ -320,13 +320,8 @@ impl Users {
             .map_err(identifiers::duplicate_to_field)?;
         user.identifications.push(identification.clone());
         make_primary(&mut user, kind, &identification.id);
-        let unchanged = previous_primary
-            .as_deref()
-            .is_some_and(|previous| kind.normalize(previous) == kind.normalize(value));
-        if kind == IdentificationKind::EmailAddress
-            && notify_primary_email_address_changed
-            && !unchanged
-        {
+        // notify_primary_changed itself stays silent when the address is the same as before.
+        if kind == IdentificationKind::EmailAddress && notify_primary_email_address_changed {
             notify_primary_changed(
                 &mut tx,
                 &user,
