@@ -3,7 +3,7 @@
 use roster_model::time::Millis;
 use sqlx::{FromRow, Row};
 
-use crate::{Backend, Store, StoreResult};
+use crate::{Store, StoreResult, on_connection};
 
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct ApiKeyRecord {
@@ -18,7 +18,7 @@ pub struct ApiKeyRecord {
 impl Store {
     pub async fn insert_api_key(&self, record: &ApiKeyRecord, key_hash: &[u8]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
+        on_connection!(tx.conn(), |c| sqlx::query(
             "INSERT INTO api_keys (id, key_hash, prefix, environment, label, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -28,59 +28,58 @@ impl Store {
         .bind(&record.environment)
         .bind(&record.label)
         .bind(record.created_at)
-        .execute(tx.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         tx.commit().await
     }
 
     /// Whether an unrevoked key has this digest.
     pub async fn api_key_is_active(&self, key_hash: &[u8]) -> StoreResult<bool> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let row = sqlx::query(
-                    "SELECT 1 FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-                )
-                .bind(key_hash)
-                .fetch_optional(reader)
-                .await?;
-                Ok(row.is_some())
-            }
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| {
+            let row =
+                sqlx::query("SELECT 1 FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+                    .bind(key_hash)
+                    .fetch_optional(&mut *c)
+                    .await?;
+            Ok(row.is_some())
+        })
     }
 
     pub async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyRecord>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => Ok(sqlx::query_as(
-                "SELECT id, prefix, environment, label, created_at, revoked_at FROM api_keys \
-                 ORDER BY created_at, id",
-            )
-            .fetch_all(reader)
-            .await?),
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| Ok(sqlx::query_as(
+            "SELECT id, prefix, environment, label, created_at, revoked_at FROM api_keys \
+             ORDER BY created_at, id",
+        )
+        .fetch_all(&mut *c)
+        .await?))
     }
 
     /// Marks a key revoked; false when no unrevoked key has that id.
     pub async fn revoke_api_key(&self, id: &str, now: Millis) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        let result =
-            sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-                .bind(id)
-                .bind(now)
-                .execute(tx.connection())
-                .await?;
+        let rows = on_connection!(tx.conn(), |c| sqlx::query(
+            "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL"
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         tx.commit().await?;
-        Ok(result.rows_affected() == 1)
+        Ok(rows == 1)
     }
 
     /// How many unrevoked keys exist.
     pub async fn count_active_api_keys(&self) -> StoreResult<i64> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => Ok(sqlx::query(
-                "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL",
-            )
-            .fetch_one(reader)
-            .await?
-            .try_get(0)?),
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| Ok(sqlx::query(
+            "SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL",
+        )
+        .fetch_one(&mut *c)
+        .await?
+        .try_get(0)?))
     }
 }

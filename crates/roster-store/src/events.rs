@@ -5,7 +5,7 @@
 use roster_model::time::Millis;
 use sqlx::Row;
 
-use crate::{Store, StoreResult, Tx};
+use crate::{Dialect, Store, StoreResult, Tx, on_connection};
 
 /// One event as the outbox stores it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,14 +23,19 @@ impl Store {
     /// nodes sharing the database) read the stored one.
     pub async fn instance_id(&self, make: impl FnOnce() -> String) -> StoreResult<String> {
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO instance (key, value) VALUES ('id', $1) ON CONFLICT DO NOTHING")
-            .bind(make())
-            .execute(tx.connection())
+        let made = make();
+        let id: String = on_connection!(tx.conn(), |c| {
+            sqlx::query(
+                "INSERT INTO instance (key, value) VALUES ('id', $1) ON CONFLICT DO NOTHING",
+            )
+            .bind(made)
+            .execute(&mut *c)
             .await?;
-        let id: String = sqlx::query("SELECT value FROM instance WHERE key = 'id'")
-            .fetch_one(tx.connection())
-            .await?
-            .try_get(0)?;
+            sqlx::query("SELECT value FROM instance WHERE key = 'id'")
+                .fetch_one(&mut *c)
+                .await?
+                .try_get(0)?
+        });
         tx.commit().await?;
         Ok(id)
     }
@@ -44,29 +49,41 @@ impl Tx {
         event: &EventRecord,
         mut new_delivery_id: impl FnMut() -> String,
     ) -> StoreResult<u64> {
-        let seq: i64 = sqlx::query(
-            "INSERT INTO events (id, type, ordering_key, payload, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING seq",
-        )
-        .bind(&event.id)
-        .bind(&event.event_type)
-        .bind(&event.ordering_key)
-        .bind(&event.payload)
-        .bind(event.created_at)
-        .fetch_one(self.connection())
-        .await?
-        .try_get(0)?;
-        let endpoints: Vec<String> = sqlx::query(
-            "SELECT id FROM webhook_endpoints WHERE events IS NULL \
-             OR EXISTS (SELECT 1 FROM json_each(webhook_endpoints.events) WHERE value = $1) \
-             ORDER BY created_at, id",
-        )
-        .bind(&event.event_type)
-        .fetch_all(self.connection())
-        .await?
-        .iter()
-        .map(|row| row.try_get(0))
-        .collect::<Result<_, _>>()?;
+        // `events` is a JSON array of the types an endpoint subscribes to.
+        let subscribers = match self.conn().dialect() {
+            Dialect::Sqlite => {
+                "SELECT id FROM webhook_endpoints WHERE events IS NULL \
+                 OR EXISTS (SELECT 1 FROM json_each(webhook_endpoints.events) WHERE value = $1) \
+                 ORDER BY created_at, id"
+            }
+            Dialect::Postgres => {
+                "SELECT id FROM webhook_endpoints WHERE events IS NULL \
+                 OR events::jsonb @> jsonb_build_array($1::text) \
+                 ORDER BY created_at, id"
+            }
+        };
+        let (seq, endpoints): (i64, Vec<String>) = on_connection!(self.conn(), |c| {
+            let seq: i64 = sqlx::query(
+                "INSERT INTO events (id, type, ordering_key, payload, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+            )
+            .bind(&event.id)
+            .bind(&event.event_type)
+            .bind(&event.ordering_key)
+            .bind(&event.payload)
+            .bind(event.created_at)
+            .fetch_one(&mut *c)
+            .await?
+            .try_get(0)?;
+            let endpoints = sqlx::query(subscribers)
+                .bind(&event.event_type)
+                .fetch_all(&mut *c)
+                .await?
+                .iter()
+                .map(|row| row.try_get(0))
+                .collect::<Result<_, _>>()?;
+            (seq, endpoints)
+        });
         for endpoint_id in &endpoints {
             self.insert_delivery(
                 &new_delivery_id(),
@@ -88,7 +105,7 @@ impl Tx {
         ordering_key: Option<&str>,
         now: Millis,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_connection!(self.conn(), |c| sqlx::query(
             "INSERT INTO webhook_deliveries (id, event_seq, endpoint_id, ordering_key, status, \
              attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
         )
@@ -97,8 +114,9 @@ impl Tx {
         .bind(endpoint_id)
         .bind(ordering_key)
         .bind(now)
-        .execute(self.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 }

@@ -5,31 +5,32 @@ use roster_model::users::Identification;
 use sqlx::Row;
 
 use crate::error::classify;
-use crate::{Backend, Store, StoreResult, Tx};
+use crate::{Store, StoreResult, Tx, on_connection};
 
 impl Store {
     /// The user an identification belongs to.
     pub async fn identification_user(&self, id: &str) -> StoreResult<Option<String>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let row = sqlx::query("SELECT user_id FROM identifications WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(reader)
-                    .await?;
-                Ok(row.map(|row| row.get(0)))
-            }
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| Ok(sqlx::query(
+            "SELECT user_id FROM identifications WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .map(|row| row.get(0))))
     }
 }
 
 impl Tx {
     /// The user an identification belongs to, read inside the write transaction.
     pub async fn identification_user(&mut self, id: &str) -> StoreResult<Option<String>> {
-        let row = sqlx::query("SELECT user_id FROM identifications WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.connection())
-            .await?;
-        Ok(row.map(|row| row.get(0)))
+        on_connection!(self.conn(), |c| Ok(sqlx::query(
+            "SELECT user_id FROM identifications WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .map(|row| row.get(0))))
     }
 
     /// Writes the mutable columns of an identification (never its value or owner).
@@ -38,7 +39,7 @@ impl Tx {
         identification: &Identification,
     ) -> StoreResult<bool> {
         let verification = identification.verification.as_ref();
-        let result = sqlx::query(
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
             "UPDATE identifications SET reserved = $2, verification_strategy = $3, \
              verification_status = $4, verification_attempts = $5, verification_expire_at = $6, \
              reserved_for_second_factor = $7, default_second_factor = $8, updated_at = $9 \
@@ -53,17 +54,21 @@ impl Tx {
         .bind(identification.reserved_for_second_factor)
         .bind(identification.default_second_factor)
         .bind(identification.updated_at)
-        .execute(self.connection())
+        .execute(&mut *c)
         .await
-        .map_err(|error| classify(error, Some(identification.kind)))?;
-        Ok(result.rows_affected() == 1)
+        .map_err(|error| classify(error, Some(identification.kind)))?
+        .rows_affected());
+        Ok(rows == 1)
     }
 
     pub async fn delete_identification(&mut self, id: &str) -> StoreResult<bool> {
-        let result = sqlx::query("DELETE FROM identifications WHERE id = $1")
-            .bind(id)
-            .execute(self.connection())
-            .await?;
-        Ok(result.rows_affected() == 1)
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
+            "DELETE FROM identifications WHERE id = $1"
+        )
+        .bind(id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows == 1)
     }
 }

@@ -6,8 +6,12 @@
 //!
 //! SQLite is the embedded default: one writer connection (SQLite admits one writer at a time,
 //! so queueing in the pool is cheaper than retrying on `SQLITE_BUSY`) and a few reader
-//! connections, in WAL mode so readers never wait for the writer. Statements use `$N`
-//! placeholders, which SQLite and PostgreSQL both accept, so a second backend reuses them.
+//! connections, in WAL mode so readers never wait for the writer. PostgreSQL is the scale-out
+//! backend: one pool, shared by any number of Roster nodes through the database itself.
+//!
+//! Statements are written once, with `$N` placeholders that both drivers accept, and run on
+//! either through `on_connection!`; the few places where the dialects differ (search, JSON
+//! aggregation, row locks) ask `Conn::dialect` and say why.
 
 mod api_keys;
 mod error;
@@ -18,6 +22,7 @@ mod lockout;
 mod mfa;
 mod outbox;
 mod passwords;
+mod postgres;
 mod search;
 mod sessions;
 mod sqlite;
@@ -36,7 +41,8 @@ pub use webhooks::AttemptRecord;
 use std::sync::Arc;
 
 use group_commit::{GroupTx, GroupWriter};
-use sqlx::SqlitePool;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -56,6 +62,8 @@ pub struct StoreOptions {
     pub url: String,
     pub durability: Durability,
     pub max_readers: u32,
+    /// Connections each node keeps to PostgreSQL (unused by SQLite).
+    pub max_connections: u32,
 }
 
 /// A handle on the database; cheap to clone.
@@ -70,6 +78,9 @@ enum Backend {
         reader: SqlitePool,
         writer: Arc<GroupWriter>,
     },
+    Postgres {
+        pool: PgPool,
+    },
 }
 
 /// One write transaction. Dropping it without `commit` rolls it back, so an error anywhere in
@@ -82,6 +93,57 @@ pub struct Tx {
 
 enum TxInner {
     Sqlite(GroupTx),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// The SQL dialect a statement is about to run in, for the few statements that differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A borrowed connection of either backend; `on_connection!` runs one statement on it.
+pub(crate) enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+impl Conn<'_> {
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            Conn::Sqlite(_) => Dialect::Sqlite,
+            Conn::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
+/// Runs `$body` with `$c` bound to the concrete connection. The body is compiled once per
+/// driver, so one statement text and one set of binds serve both backends; sqlx's generic
+/// query API has no object-safe form that would let a single compiled body do this.
+macro_rules! on_connection {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::Conn::Sqlite($c) => $body,
+            $crate::Conn::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_connection;
+
+/// A pooled reader connection, held for the statements of one read.
+pub(crate) enum Reader {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl Reader {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Reader::Sqlite(connection) => Conn::Sqlite(connection),
+            Reader::Postgres(connection) => Conn::Postgres(connection),
+        }
+    }
 }
 
 impl Store {
@@ -96,16 +158,40 @@ impl Store {
                 },
             });
         }
+        if options.url.starts_with("postgres:") || options.url.starts_with("postgresql:") {
+            let pool = postgres::open(options).await?;
+            return Ok(Store {
+                backend: Backend::Postgres { pool },
+            });
+        }
         Err(StoreError::UnsupportedUrl)
     }
 
-    pub async fn begin(&self) -> StoreResult<Tx> {
+    /// Which backend this store runs on.
+    pub fn backend_name(&self) -> &'static str {
         match &self.backend {
-            Backend::Sqlite { writer, .. } => Ok(Tx {
-                inner: TxInner::Sqlite(writer.begin().await?),
-                after_commit: Vec::new(),
-            }),
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres { .. } => "postgres",
         }
+    }
+
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        let inner = match &self.backend {
+            Backend::Sqlite { writer, .. } => TxInner::Sqlite(writer.begin().await?),
+            Backend::Postgres { pool } => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx {
+            inner,
+            after_commit: Vec::new(),
+        })
+    }
+
+    /// A connection for the statements of one read.
+    pub(crate) async fn reader(&self) -> StoreResult<Reader> {
+        Ok(match &self.backend {
+            Backend::Sqlite { reader, .. } => Reader::Sqlite(reader.acquire().await?),
+            Backend::Postgres { pool } => Reader::Postgres(pool.acquire().await?),
+        })
     }
 
     pub async fn close(&self) {
@@ -114,6 +200,7 @@ impl Store {
                 writer.close().await;
                 reader.close().await;
             }
+            Backend::Postgres { pool } => pool.close().await,
         }
     }
 }
@@ -122,11 +209,19 @@ impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
         }
         for hook in self.after_commit {
             hook();
         }
         Ok(())
+    }
+
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => Conn::Sqlite(tx.connection()),
+            TxInner::Postgres(tx) => Conn::Postgres(tx),
+        }
     }
 
     /// Runs `hook` after this transaction commits, for news that must not run ahead of the

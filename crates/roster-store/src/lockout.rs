@@ -10,7 +10,7 @@
 use roster_model::time::Millis;
 use sqlx::Row;
 
-use crate::{Backend, Store, StoreResult};
+use crate::{Store, StoreResult, on_connection};
 
 /// The result of asking for one more verification attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,17 +47,17 @@ impl Store {
              RETURNING failed_attempts"
         );
         let mut tx = self.begin().await?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let nth: Option<i64> = on_connection!(tx.conn(), |c| sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(user_id)
             .bind(now)
             .bind(max_attempts)
-            .fetch_optional(tx.connection())
-            .await?;
+            .fetch_optional(&mut *c)
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?);
         tx.commit().await?;
-        if let Some(row) = row {
-            return Ok(AttemptSlot::Granted {
-                nth: row.try_get(0)?,
-            });
+        if let Some(nth) = nth {
+            return Ok(AttemptSlot::Granted { nth });
         }
         Ok(if self.user_exists(user_id).await? {
             AttemptSlot::Refused
@@ -71,10 +71,11 @@ impl Store {
         let sql = "UPDATE users SET failed_attempts = 0, version = version + 1 \
                    WHERE id = $1 AND locked_at IS NULL AND failed_attempts <> 0";
         let mut tx = self.begin().await?;
-        sqlx::query(sql)
+        on_connection!(tx.conn(), |c| sqlx::query(sql)
             .bind(user_id)
-            .execute(tx.connection())
-            .await?;
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
         tx.commit().await
     }
 
@@ -84,10 +85,11 @@ impl Store {
         let sql = "UPDATE users SET failed_attempts = failed_attempts - 1, version = version + 1 \
                    WHERE id = $1 AND locked_at IS NULL AND failed_attempts > 0";
         let mut tx = self.begin().await?;
-        sqlx::query(sql)
+        on_connection!(tx.conn(), |c| sqlx::query(sql)
             .bind(user_id)
-            .execute(tx.connection())
-            .await?;
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
         tx.commit().await
     }
 
@@ -103,26 +105,26 @@ impl Store {
         let sql = "UPDATE users SET locked_at = $2, lock_expires_at = $4, version = version + 1 \
                    WHERE id = $1 AND locked_at IS NULL AND failed_attempts >= $3";
         let mut tx = self.begin().await?;
-        let result = sqlx::query(sql)
+        let rows = on_connection!(tx.conn(), |c| sqlx::query(sql)
             .bind(user_id)
             .bind(now)
             .bind(max_attempts)
             .bind(expires_at)
-            .execute(tx.connection())
-            .await?;
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
         tx.commit().await?;
-        Ok(result.rows_affected() == 1)
+        Ok(rows == 1)
     }
 
     async fn user_exists(&self, user_id: &str) -> StoreResult<bool> {
-        let row = match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                sqlx::query("SELECT 1 FROM users WHERE id = $1")
-                    .bind(user_id)
-                    .fetch_optional(reader)
-                    .await?
-            }
-        };
-        Ok(row.is_some())
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| Ok(sqlx::query(
+            "SELECT 1 FROM users WHERE id = $1"
+        )
+        .bind(user_id)
+        .fetch_optional(&mut *c)
+        .await?
+        .is_some()))
     }
 }

@@ -4,7 +4,7 @@
 use roster_model::time::Millis;
 use sqlx::{FromRow, Row};
 
-use crate::{Backend, Store, StoreResult, Tx};
+use crate::{Store, StoreResult, Tx, on_connection};
 
 /// A TOTP secret as stored: sealed under the key `key_id`.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
@@ -22,41 +22,38 @@ pub struct BackupCodeRecord {
 
 impl Store {
     pub async fn totp_secret(&self, user_id: &str) -> StoreResult<Option<TotpRecord>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => Ok(sqlx::query_as(
-                "SELECT key_id, sealed_secret, last_used_step FROM totp_secrets WHERE user_id = $1",
-            )
-            .bind(user_id)
-            .fetch_optional(reader)
-            .await?),
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| Ok(sqlx::query_as(
+            "SELECT key_id, sealed_secret, last_used_step FROM totp_secrets WHERE user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&mut *c)
+        .await?))
     }
 
     pub async fn backup_codes(&self, user_id: &str) -> StoreResult<Vec<BackupCodeRecord>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => Ok(sqlx::query_as(
-                "SELECT id, digest FROM backup_codes WHERE user_id = $1 ORDER BY created_at, id",
-            )
-            .bind(user_id)
-            .fetch_all(reader)
-            .await?),
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| Ok(sqlx::query_as(
+            "SELECT id, digest FROM backup_codes WHERE user_id = $1 ORDER BY created_at, id",
+        )
+        .bind(user_id)
+        .fetch_all(&mut *c)
+        .await?))
     }
 
     /// Every sealed TOTP secret, for re-sealing under a new key.
     pub async fn all_totp_secrets(&self) -> StoreResult<Vec<(String, TotpRecord)>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let rows = sqlx::query(
-                    "SELECT user_id, key_id, sealed_secret, last_used_step FROM totp_secrets",
-                )
-                .fetch_all(reader)
-                .await?;
-                rows.iter()
-                    .map(|row| Ok((row.try_get(0)?, TotpRecord::from_row(row)?)))
-                    .collect()
-            }
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| {
+            let rows = sqlx::query(
+                "SELECT user_id, key_id, sealed_secret, last_used_step FROM totp_secrets",
+            )
+            .fetch_all(&mut *c)
+            .await?;
+            rows.iter()
+                .map(|row| Ok((row.try_get(0)?, TotpRecord::from_row(row)?)))
+                .collect()
+        })
     }
 }
 
@@ -69,7 +66,7 @@ impl Tx {
         sealed_secret: &[u8],
         now: Millis,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_connection!(self.conn(), |c| sqlx::query(
             "INSERT INTO totp_secrets (user_id, key_id, sealed_secret, last_used_step, created_at, \
              updated_at) VALUES ($1, $2, $3, NULL, $4, $4) \
              ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, \
@@ -80,8 +77,9 @@ impl Tx {
         .bind(key_id)
         .bind(sealed_secret)
         .bind(now)
-        .execute(self.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 
@@ -93,7 +91,7 @@ impl Tx {
         key_id: &str,
         sealed_secret: &[u8],
     ) -> StoreResult<bool> {
-        let result = sqlx::query(
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
             "UPDATE totp_secrets SET key_id = $3, sealed_secret = $4 \
              WHERE user_id = $1 AND key_id = $2",
         )
@@ -101,31 +99,36 @@ impl Tx {
         .bind(old_key_id)
         .bind(key_id)
         .bind(sealed_secret)
-        .execute(self.connection())
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows == 1)
     }
 
     pub async fn delete_totp_secret(&mut self, user_id: &str) -> StoreResult<bool> {
-        let result = sqlx::query("DELETE FROM totp_secrets WHERE user_id = $1")
-            .bind(user_id)
-            .execute(self.connection())
-            .await?;
-        Ok(result.rows_affected() == 1)
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
+            "DELETE FROM totp_secrets WHERE user_id = $1"
+        )
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows == 1)
     }
 
     /// Records that the code of `step` was accepted. The condition makes this the single
     /// atomic check against replay: of two requests with the same code only one gets `true`.
     pub async fn use_totp_step(&mut self, user_id: &str, step: i64) -> StoreResult<bool> {
-        let result = sqlx::query(
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
             "UPDATE totp_secrets SET last_used_step = $2 \
              WHERE user_id = $1 AND (last_used_step IS NULL OR last_used_step < $2)",
         )
         .bind(user_id)
         .bind(step)
-        .execute(self.connection())
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows == 1)
     }
 
     /// Replaces all of the user's backup codes with these digests.
@@ -137,41 +140,52 @@ impl Tx {
     ) -> StoreResult<()> {
         self.delete_backup_codes(user_id).await?;
         for code in codes {
-            sqlx::query(
+            on_connection!(self.conn(), |c| {
+                sqlx::query(
                 "INSERT INTO backup_codes (id, user_id, digest, created_at) VALUES ($1, $2, $3, $4)",
             )
             .bind(&code.id)
             .bind(user_id)
             .bind(&code.digest)
             .bind(now)
-            .execute(self.connection())
-            .await?;
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+            });
         }
         Ok(())
     }
 
     pub async fn delete_backup_codes(&mut self, user_id: &str) -> StoreResult<u64> {
-        let result = sqlx::query("DELETE FROM backup_codes WHERE user_id = $1")
-            .bind(user_id)
-            .execute(self.connection())
-            .await?;
-        Ok(result.rows_affected())
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
+            "DELETE FROM backup_codes WHERE user_id = $1"
+        )
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows)
     }
 
     /// Consumes one backup code. Only one of two concurrent uses of a code gets `true`.
     pub async fn consume_backup_code(&mut self, code_id: &str) -> StoreResult<bool> {
-        let result = sqlx::query("DELETE FROM backup_codes WHERE id = $1")
-            .bind(code_id)
-            .execute(self.connection())
-            .await?;
-        Ok(result.rows_affected() == 1)
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
+            "DELETE FROM backup_codes WHERE id = $1"
+        )
+        .bind(code_id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows == 1)
     }
 
     pub async fn count_backup_codes(&mut self, user_id: &str) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT COUNT(*) FROM backup_codes WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_one(self.connection())
-            .await?;
-        Ok(row.try_get(0)?)
+        on_connection!(self.conn(), |c| Ok(sqlx::query(
+            "SELECT COUNT(*) FROM backup_codes WHERE user_id = $1"
+        )
+        .bind(user_id)
+        .fetch_one(&mut *c)
+        .await?
+        .try_get(0)?))
     }
 }

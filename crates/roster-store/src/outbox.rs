@@ -10,7 +10,7 @@ use roster_model::messages::{Channel, DeliveryState, NewMessage, OutboxMessage};
 use roster_model::time::Millis;
 use sqlx::FromRow;
 
-use crate::{Backend, Store, StoreError, StoreResult, Tx};
+use crate::{Dialect, Store, StoreError, StoreResult, Tx, on_connection};
 
 const COLUMNS: &str = "id, channel, recipient, subject, body, template, attempts, \
     next_attempt_at, last_error, sent_at, failed_at, created_at";
@@ -34,7 +34,7 @@ struct MessageRow {
 impl Tx {
     /// Queues a message; it is sent only if this transaction commits.
     pub async fn enqueue_message(&mut self, message: &NewMessage) -> StoreResult<()> {
-        sqlx::query(
+        on_connection!(self.conn(), |c| sqlx::query(
             "INSERT INTO outbox (id, channel, recipient, subject, body, template, user_id, \
              sensitive, next_attempt_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -48,8 +48,9 @@ impl Tx {
         .bind(&message.user_id)
         .bind(message.sensitive)
         .bind(message.created_at)
-        .execute(self.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 }
@@ -57,20 +58,17 @@ impl Tx {
 impl Store {
     /// Whether a message of `channel` is due at `now` (a cheap read before claiming).
     pub async fn has_due_messages(&self, channel: Channel, now: Millis) -> StoreResult<bool> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let row = sqlx::query(
-                    "SELECT 1 FROM outbox WHERE channel = $1 AND sent_at IS NULL \
-                     AND failed_at IS NULL AND next_attempt_at <= $2 \
-                     AND (lease_until IS NULL OR lease_until <= $2) LIMIT 1",
-                )
-                .bind(channel.as_str())
-                .bind(now)
-                .fetch_optional(reader)
-                .await?;
-                Ok(row.is_some())
-            }
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| Ok(sqlx::query(
+            "SELECT 1 FROM outbox WHERE channel = $1 AND sent_at IS NULL \
+             AND failed_at IS NULL AND next_attempt_at <= $2 \
+             AND (lease_until IS NULL OR lease_until <= $2) LIMIT 1",
+        )
+        .bind(channel.as_str())
+        .bind(now)
+        .fetch_optional(&mut *c)
+        .await?
+        .is_some()))
     }
 
     /// Claims up to `limit` due messages for `lease_ms`, counting one attempt for each.
@@ -81,22 +79,28 @@ impl Store {
         lease_ms: i64,
         limit: i64,
     ) -> StoreResult<Vec<OutboxMessage>> {
+        let mut tx = self.begin().await?;
+        // Rows another node is claiming right now are skipped, not waited for.
+        let skip_locked = match tx.conn().dialect() {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
         let sql = format!(
             "UPDATE outbox SET lease_until = $3, attempts = attempts + 1 \
              WHERE pk IN (SELECT pk FROM outbox WHERE channel = $1 AND sent_at IS NULL \
                  AND failed_at IS NULL AND next_attempt_at <= $2 \
                  AND (lease_until IS NULL OR lease_until <= $2) \
-                 ORDER BY next_attempt_at, pk LIMIT $4) \
+                 ORDER BY next_attempt_at, pk LIMIT $4{skip_locked}) \
              RETURNING {COLUMNS}"
         );
-        let mut tx = self.begin().await?;
-        let rows: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(channel.as_str())
-            .bind(now)
-            .bind(now + lease_ms)
-            .bind(limit)
-            .fetch_all(tx.connection())
-            .await?;
+        let rows: Vec<MessageRow> =
+            on_connection!(tx.conn(), |c| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(channel.as_str())
+                .bind(now)
+                .bind(now + lease_ms)
+                .bind(limit)
+                .fetch_all(&mut *c)
+                .await?);
         tx.commit().await?;
         rows.into_iter().map(from_row).collect()
     }
@@ -104,15 +108,16 @@ impl Store {
     /// Stamps a delivered message; a one-time code in its body is erased.
     pub async fn mark_message_sent(&self, id: &str, now: Millis) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
+        on_connection!(tx.conn(), |c| sqlx::query(
             "UPDATE outbox SET sent_at = $2, lease_until = NULL, last_error = NULL, \
-             body = CASE WHEN sensitive <> 0 THEN '' ELSE body END \
+             body = CASE WHEN sensitive THEN '' ELSE body END \
              WHERE id = $1 AND sent_at IS NULL",
         )
         .bind(id)
         .bind(now)
-        .execute(tx.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         tx.commit().await
     }
 
@@ -125,7 +130,7 @@ impl Store {
         now: Millis,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
+        on_connection!(tx.conn(), |c| sqlx::query(
             "UPDATE outbox SET lease_until = NULL, last_error = $2, \
              next_attempt_at = COALESCE($3, next_attempt_at), \
              failed_at = CASE WHEN $3 IS NULL THEN $4 ELSE NULL END \
@@ -135,24 +140,23 @@ impl Store {
         .bind(error)
         .bind(retry_at)
         .bind(now)
-        .execute(tx.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         tx.commit().await
     }
 
     /// The newest messages first, for operators and developers (`roster mail list`).
     pub async fn list_messages(&self, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let rows: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM outbox ORDER BY pk DESC LIMIT $1"
-                )))
-                .bind(limit)
-                .fetch_all(reader)
-                .await?;
-                rows.into_iter().map(from_row).collect()
-            }
-        }
+        let mut reader = self.reader().await?;
+        let rows: Vec<MessageRow> =
+            on_connection!(reader.conn(), |c| sqlx::query_as(sqlx::AssertSqlSafe(
+                format!("SELECT {COLUMNS} FROM outbox ORDER BY pk DESC LIMIT $1")
+            ))
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?);
+        rows.into_iter().map(from_row).collect()
     }
 }
 
@@ -192,6 +196,7 @@ mod tests {
             url: format!("sqlite://{}", dir.path().join("t.db").display()),
             durability: Durability::Normal,
             max_readers: 2,
+            max_connections: 2,
         })
         .await
         .unwrap()

@@ -5,7 +5,7 @@ use std::fmt;
 use roster_model::time::Millis;
 use sqlx::FromRow;
 
-use crate::{Backend, Store, StoreResult, Tx};
+use crate::{Store, StoreResult, Tx, on_connection};
 
 /// A stored password digest and the hasher that reads it.
 #[derive(Clone, PartialEq, Eq, FromRow)]
@@ -25,14 +25,13 @@ impl fmt::Debug for PasswordRecord {
 
 impl Store {
     pub async fn password_digest(&self, user_id: &str) -> StoreResult<Option<PasswordRecord>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => Ok(sqlx::query_as(
-                "SELECT hasher, digest FROM password_digests WHERE user_id = $1",
-            )
-            .bind(user_id)
-            .fetch_optional(reader)
-            .await?),
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| Ok(sqlx::query_as(
+            "SELECT hasher, digest FROM password_digests WHERE user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&mut *c)
+        .await?))
     }
 }
 
@@ -44,7 +43,7 @@ impl Tx {
         record: &PasswordRecord,
         now: Millis,
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_connection!(self.conn(), |c| sqlx::query(
             "INSERT INTO password_digests (user_id, hasher, digest, updated_at) \
              VALUES ($1, $2, $3, $4) \
              ON CONFLICT (user_id) DO UPDATE SET hasher = excluded.hasher, \
@@ -54,8 +53,9 @@ impl Tx {
         .bind(&record.hasher)
         .bind(&record.digest)
         .bind(now)
-        .execute(self.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 
@@ -68,7 +68,7 @@ impl Tx {
         new: &PasswordRecord,
         now: Millis,
     ) -> StoreResult<bool> {
-        let result = sqlx::query(
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
             "UPDATE password_digests SET hasher = $4, digest = $5, updated_at = $6 \
              WHERE user_id = $1 AND hasher = $2 AND digest = $3",
         )
@@ -78,16 +78,20 @@ impl Tx {
         .bind(&new.hasher)
         .bind(&new.digest)
         .bind(now)
-        .execute(self.connection())
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows == 1)
     }
 
     pub async fn delete_password_digest(&mut self, user_id: &str) -> StoreResult<bool> {
-        let result = sqlx::query("DELETE FROM password_digests WHERE user_id = $1")
-            .bind(user_id)
-            .execute(self.connection())
-            .await?;
-        Ok(result.rows_affected() == 1)
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
+            "DELETE FROM password_digests WHERE user_id = $1"
+        )
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows == 1)
     }
 }

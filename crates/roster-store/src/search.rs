@@ -1,15 +1,27 @@
 //! The WHERE and ORDER BY clauses of a user listing, built from a `UserFilter`.
 //!
-//! Substring filters go through the `user_search` trigram index: terms of three or more
-//! characters are FTS5 phrase queries (index lookups that also ignore case); shorter terms
-//! cannot use trigrams and fall back to a scan of that one table with `instr`.
+//! Substring filters are index lookups on both backends, ignoring case:
+//! - SQLite: the `user_search` FTS5 trigram table. Terms of three or more characters are phrase
+//!   queries; shorter terms cannot use trigrams and fall back to a scan of that one table.
+//! - PostgreSQL: `ILIKE '%term%'` on columns with `pg_trgm` GIN indexes (migration 0010).
+//!
+//! The builders are generic over the driver so one listing serves both; the bounds name the
+//! value types a listing binds.
 
 use roster_model::users::{
     IdentificationKind, IncludeExclude, UserFilter, UserOrder, UserOrderField,
 };
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 
-pub(crate) fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &UserFilter) {
+use crate::Dialect;
+
+pub(crate) fn push_filter<DB>(query: &mut QueryBuilder<DB>, filter: &UserFilter, dialect: Dialect)
+where
+    DB: Database,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+    for<'t> bool: Encode<'t, DB> + Type<DB>,
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+{
     query.push(" WHERE 1 = 1");
     let exact = [
         (IdentificationKind::EmailAddress, &filter.email_addresses),
@@ -21,7 +33,7 @@ pub(crate) fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &UserFilter)
             continue;
         }
         query.push(" AND id IN (SELECT user_id FROM identifications WHERE kind = ");
-        query.push_bind(kind.as_str());
+        query.push_bind(kind.as_str().to_owned());
         query.push(" AND value_normalized IN (");
         let mut list = query.separated(", ");
         for value in values {
@@ -51,7 +63,10 @@ pub(crate) fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &UserFilter)
     ];
     for (column, term) in substring {
         if let Some(term) = term.as_deref().filter(|t| !t.is_empty()) {
-            push_substring(query, column, term);
+            match dialect {
+                Dialect::Sqlite => push_substring(query, column, term),
+                Dialect::Postgres => push_substring_trigram(query, column, term),
+            }
         }
     }
     if let Some(banned) = filter.banned {
@@ -74,7 +89,11 @@ pub(crate) fn push_filter(query: &mut QueryBuilder<Sqlite>, filter: &UserFilter)
     }
 }
 
-fn push_include_exclude(query: &mut QueryBuilder<Sqlite>, column: &str, list: &IncludeExclude) {
+fn push_include_exclude<DB>(query: &mut QueryBuilder<DB>, column: &str, list: &IncludeExclude)
+where
+    DB: Database,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+{
     if !list.include.is_empty() {
         query.push(format!(" AND {column} IN ("));
         let mut values = query.separated(", ");
@@ -102,7 +121,11 @@ const SEARCH_COLUMNS: [&str; 6] = [
     "names",
 ];
 
-fn push_substring(query: &mut QueryBuilder<Sqlite>, column: Option<&str>, term: &str) {
+fn push_substring<DB>(query: &mut QueryBuilder<DB>, column: Option<&str>, term: &str)
+where
+    DB: Database,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+{
     query.push(" AND pk IN (SELECT rowid FROM user_search WHERE ");
     if term.chars().count() >= 3 {
         // A phrase in double quotes matches the term as a substring; quotes inside are doubled.
@@ -128,7 +151,73 @@ fn push_substring(query: &mut QueryBuilder<Sqlite>, column: Option<&str>, term: 
     query.push(")");
 }
 
-pub(crate) fn push_order(query: &mut QueryBuilder<Sqlite>, order: &UserOrder) {
+/// `term` as an `ILIKE` pattern matching it anywhere, its own `%`, `_` and `\` taken literally.
+fn contains_pattern(term: &str) -> String {
+    let mut pattern = String::with_capacity(term.len() + 2);
+    pattern.push('%');
+    for character in term.chars() {
+        if matches!(character, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(character);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The user's display name as the search sees it; the same expression as the GIN index on
+/// PostgreSQL, so the planner uses that index.
+const NAMES: &str = "trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))";
+
+fn push_substring_trigram<DB>(query: &mut QueryBuilder<DB>, column: Option<&str>, term: &str)
+where
+    DB: Database,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+{
+    let pattern = contains_pattern(term);
+    let identifications_of = |query: &mut QueryBuilder<DB>, kind: IdentificationKind| {
+        query.push(" AND id IN (SELECT user_id FROM identifications WHERE kind = ");
+        query.push_bind(kind.as_str().to_owned());
+        query.push(" AND value ILIKE ");
+        query.push_bind(pattern.clone());
+        query.push(")");
+    };
+    match column {
+        Some("emails") => identifications_of(query, IdentificationKind::EmailAddress),
+        Some("phones") => identifications_of(query, IdentificationKind::PhoneNumber),
+        Some("usernames") => {
+            query.push(" AND username ILIKE ");
+            query.push_bind(pattern);
+        }
+        Some(_) => {
+            query.push(format!(" AND {NAMES} ILIKE "));
+            query.push_bind(pattern);
+        }
+        // Every searched field: each branch is one trigram-index lookup, and their union is
+        // the set of matching users.
+        None => {
+            query.push(" AND pk IN (SELECT pk FROM users WHERE id ILIKE ");
+            query.push_bind(pattern.clone());
+            query.push(" OR username ILIKE ");
+            query.push_bind(pattern.clone());
+            query.push(format!(" OR {NAMES} ILIKE "));
+            query.push_bind(pattern.clone());
+            query.push(
+                " UNION SELECT u.pk FROM identifications i JOIN users u ON u.id = i.user_id \
+                 WHERE i.value ILIKE ",
+            );
+            query.push_bind(pattern);
+            query.push(")");
+        }
+    }
+}
+
+pub(crate) fn push_order<DB>(query: &mut QueryBuilder<DB>, order: &UserOrder, dialect: Dialect)
+where
+    DB: Database,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+{
     let direction = if order.descending { "DESC" } else { "ASC" };
     if let Some(cursor) = &order.starting_after {
         let comparison = if order.descending { "<" } else { ">" };
@@ -153,8 +242,14 @@ pub(crate) fn push_order(query: &mut QueryBuilder<Sqlite>, order: &UserOrder) {
         UserOrderField::PhoneNumber => primary_value("primary_phone_number_id"),
         UserOrderField::Web3Wallet => primary_value("primary_web3_wallet_id"),
     };
+    // SQLite sorts NULL first in ascending order; PostgreSQL is told to do the same.
+    let nulls = match (dialect, order.descending) {
+        (Dialect::Sqlite, _) => "",
+        (Dialect::Postgres, false) => " NULLS FIRST",
+        (Dialect::Postgres, true) => " NULLS LAST",
+    };
     query.push(format!(
-        " ORDER BY {key} {direction}, id {direction} LIMIT "
+        " ORDER BY {key} {direction}{nulls}, id {direction} LIMIT "
     ));
     query.push_bind(order.limit);
     query.push(" OFFSET ");

@@ -2,70 +2,59 @@
 
 use roster_model::sessions::{Session, SessionFilter, SessionStatus};
 use roster_model::time::Millis;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{Database, Encode, FromRow, Row, Type};
 
-use crate::{Backend, Store, StoreError, StoreResult, Tx};
+use crate::{Conn, Dialect, Store, StoreError, StoreResult, Tx, on_connection};
 
 const SESSION_COLUMNS: &str = "id, user_id, client_id, status, last_active_organization_id, \
     last_active_at, expire_at, abandon_at, created_at, updated_at";
 
 impl Store {
     pub async fn get_session(&self, id: &str) -> StoreResult<Option<Session>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let mut connection = reader.acquire().await?;
-                load_session(&mut connection, id).await
-            }
-        }
+        let mut reader = self.reader().await?;
+        load_session(reader.conn(), id, false).await
     }
 
     /// Sessions matching `filter`, newest first, and how many match in all.
     pub async fn list_sessions(&self, filter: &SessionFilter) -> StoreResult<(Vec<Session>, i64)> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let mut connection = reader.acquire().await?;
-                let mut query = sqlx::QueryBuilder::new(format!(
-                    "SELECT {SESSION_COLUMNS}, COUNT(*) OVER () AS total FROM sessions"
-                ));
-                push_filter(&mut query, filter);
-                query
-                    .push(" ORDER BY created_at DESC, id DESC LIMIT ")
-                    .push_bind(filter.limit)
-                    .push(" OFFSET ")
-                    .push_bind(filter.offset);
-                let rows = query.build().fetch_all(&mut *connection).await?;
-                let total = match rows.first() {
-                    Some(row) => row.try_get("total")?,
-                    None if filter.offset > 0 => {
-                        // Past the end: the window function saw no row, so count separately.
-                        let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sessions");
-                        push_filter(&mut count, filter);
-                        count
-                            .build()
-                            .fetch_one(&mut *connection)
-                            .await?
-                            .try_get(0)?
-                    }
-                    None => 0,
-                };
-                let sessions = rows
-                    .iter()
-                    .map(session_from_row)
-                    .collect::<StoreResult<Vec<_>>>()?;
-                Ok((sessions, total))
-            }
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| {
+            let mut query = sqlx::QueryBuilder::new(format!(
+                "SELECT {SESSION_COLUMNS}, COUNT(*) OVER () AS total FROM sessions"
+            ));
+            push_filter(&mut query, filter);
+            query
+                .push(" ORDER BY created_at DESC, id DESC LIMIT ")
+                .push_bind(filter.limit)
+                .push(" OFFSET ")
+                .push_bind(filter.offset);
+            let rows = query.build().fetch_all(&mut *c).await?;
+            let total = match rows.first() {
+                Some(row) => row.try_get("total")?,
+                None if filter.offset > 0 => {
+                    // Past the end: the window function saw no row, so count separately.
+                    let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM sessions");
+                    push_filter(&mut count, filter);
+                    count.build().fetch_one(&mut *c).await?.try_get(0)?
+                }
+                None => 0,
+            };
+            let sessions = rows
+                .iter()
+                .map(session_from_row)
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok((sessions, total))
+        })
     }
 }
 
 impl Tx {
     pub async fn load_session(&mut self, id: &str) -> StoreResult<Option<Session>> {
-        load_session(self.connection(), id).await
+        load_session(self.conn(), id, true).await
     }
 
     pub async fn insert_session(&mut self, session: &Session) -> StoreResult<()> {
-        sqlx::query(
+        on_connection!(self.conn(), |c| sqlx::query(
             "INSERT INTO sessions (id, user_id, client_id, status, last_active_organization_id, \
              last_active_at, expire_at, abandon_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -80,22 +69,24 @@ impl Tx {
         .bind(session.abandon_at)
         .bind(session.created_at)
         .bind(session.updated_at)
-        .execute(self.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 
     /// Writes a session's status and activity time back.
     pub async fn update_session(&mut self, session: &Session) -> StoreResult<()> {
-        sqlx::query(
+        on_connection!(self.conn(), |c| sqlx::query(
             "UPDATE sessions SET status = $2, last_active_at = $3, updated_at = $4 WHERE id = $1",
         )
         .bind(&session.id)
         .bind(session.status.as_str())
         .bind(session.last_active_at)
         .bind(session.updated_at)
-        .execute(self.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 
@@ -105,15 +96,17 @@ impl Tx {
         user_id: &str,
         status: SessionStatus,
     ) -> StoreResult<Vec<Session>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND status = $2 \
-             ORDER BY created_at, id"
-        )))
-        .bind(user_id)
-        .bind(status.as_str())
-        .fetch_all(self.connection())
-        .await?;
-        rows.iter().map(session_from_row).collect()
+        on_connection!(self.conn(), |c| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND status = $2 \
+                 ORDER BY created_at, id"
+            )))
+            .bind(user_id)
+            .bind(status.as_str())
+            .fetch_all(&mut *c)
+            .await?;
+            rows.iter().map(session_from_row).collect()
+        })
     }
 
     /// Stamps a user's activity times without touching the row's version: these are
@@ -124,20 +117,26 @@ impl Tx {
         last_active_at: Millis,
         signed_in: bool,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE users SET last_active_at = MAX(COALESCE(last_active_at, 0), $2), \
+        on_connection!(self.conn(), |c| sqlx::query(
+            "UPDATE users SET last_active_at = CASE WHEN COALESCE(last_active_at, 0) > $2 \
+             THEN last_active_at ELSE $2 END, \
              last_sign_in_at = CASE WHEN $3 THEN $2 ELSE last_sign_in_at END WHERE id = $1",
         )
         .bind(user_id)
         .bind(last_active_at)
         .bind(signed_in)
-        .execute(self.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 }
 
-fn push_filter(query: &mut sqlx::QueryBuilder<sqlx::Sqlite>, filter: &SessionFilter) {
+fn push_filter<DB>(query: &mut sqlx::QueryBuilder<DB>, filter: &SessionFilter)
+where
+    DB: Database,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+{
     query.push(" WHERE 1 = 1");
     if let Some(user_id) = &filter.user_id {
         query.push(" AND user_id = ").push_bind(user_id.clone());
@@ -146,33 +145,60 @@ fn push_filter(query: &mut sqlx::QueryBuilder<sqlx::Sqlite>, filter: &SessionFil
         query.push(" AND client_id = ").push_bind(client_id.clone());
     }
     if let Some(status) = filter.status {
-        query.push(" AND status = ").push_bind(status.as_str());
+        query
+            .push(" AND status = ")
+            .push_bind(status.as_str().to_owned());
     }
 }
 
-async fn load_session(connection: &mut SqliteConnection, id: &str) -> StoreResult<Option<Session>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(connection)
-    .await?;
-    row.as_ref().map(session_from_row).transpose()
+/// Reads a session; `for_update` also locks its row on PostgreSQL until the transaction ends,
+/// so two nodes changing one session take turns.
+async fn load_session(conn: Conn<'_>, id: &str, for_update: bool) -> StoreResult<Option<Session>> {
+    let lock = match conn.dialect() {
+        Dialect::Postgres if for_update => " FOR UPDATE",
+        _ => "",
+    };
+    on_connection!(conn, |c| {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1{lock}"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+        row.as_ref().map(session_from_row).transpose()
+    })
 }
 
-fn session_from_row(row: &SqliteRow) -> StoreResult<Session> {
-    let status: String = row.try_get("status")?;
+#[derive(FromRow)]
+struct SessionRow {
+    id: String,
+    user_id: String,
+    client_id: String,
+    status: String,
+    last_active_organization_id: Option<String>,
+    last_active_at: i64,
+    expire_at: i64,
+    abandon_at: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn session_from_row<'r, R: Row>(row: &'r R) -> StoreResult<Session>
+where
+    SessionRow: FromRow<'r, R>,
+{
+    let row = SessionRow::from_row(row)?;
     Ok(Session {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        client_id: row.try_get("client_id")?,
-        status: SessionStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("session status {status}")))?,
-        last_active_organization_id: row.try_get("last_active_organization_id")?,
-        last_active_at: row.try_get("last_active_at")?,
-        expire_at: row.try_get("expire_at")?,
-        abandon_at: row.try_get("abandon_at")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        status: SessionStatus::parse(&row.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("session status {}", row.status)))?,
+        id: row.id,
+        user_id: row.user_id,
+        client_id: row.client_id,
+        last_active_organization_id: row.last_active_organization_id,
+        last_active_at: row.last_active_at,
+        expire_at: row.expire_at,
+        abandon_at: row.abandon_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }

@@ -5,12 +5,11 @@ use roster_model::users::{
     Identification, IdentificationKind, LockState, LockoutView, Metadata, User, UserFilter,
     UserOrder, Verification, VerificationStatus, VerificationStrategy,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, Row, SqliteConnection};
+use sqlx::{FromRow, Row};
 
 use crate::error::classify;
 use crate::search::{push_filter, push_order};
-use crate::{Backend, Store, StoreError, StoreResult, Tx, TxInner};
+use crate::{Conn, Dialect, Store, StoreError, StoreResult, Tx, on_connection};
 
 const USER_COLUMNS: &str = "id, external_id, username, first_name, last_name, locale, \
     primary_email_address_id, primary_phone_number_id, primary_web3_wallet_id, \
@@ -21,18 +20,57 @@ const USER_COLUMNS: &str = "id, external_id, username, first_name, last_name, lo
     bypass_client_trust, legal_accepted_at, last_sign_in_at, last_active_at, created_at, \
     updated_at, version";
 
+/// Binds the 34 columns of `INSERT INTO users` / `UPDATE users` in statement order; a macro so
+/// that it binds to either driver's query.
+macro_rules! bind_user {
+    ($query:expr, $user:expr) => {{
+        let user: &User = $user;
+        $query
+            .bind(&user.id)
+            .bind(&user.external_id)
+            .bind(&user.username)
+            .bind(user.username.as_deref().map(str::to_lowercase))
+            .bind(&user.first_name)
+            .bind(&user.last_name)
+            .bind(&user.locale)
+            .bind(&user.primary_email_address_id)
+            .bind(&user.primary_phone_number_id)
+            .bind(&user.primary_web3_wallet_id)
+            .bind(metadata_text(&user.public_metadata))
+            .bind(metadata_text(&user.private_metadata))
+            .bind(metadata_text(&user.unsafe_metadata))
+            .bind(user.password_enabled)
+            .bind(user.password_last_updated_at)
+            .bind(user.requires_password_reset)
+            .bind(user.totp_enabled)
+            .bind(user.backup_code_enabled)
+            .bind(user.mfa_enabled_at)
+            .bind(user.mfa_disabled_at)
+            .bind(user.banned)
+            .bind(user.lock.locked_at)
+            .bind(user.lock.expires_at)
+            .bind(user.lock.failed_attempts)
+            .bind(user.delete_self_enabled)
+            .bind(user.create_organization_enabled)
+            .bind(user.create_organizations_limit)
+            .bind(user.bypass_client_trust)
+            .bind(user.legal_accepted_at)
+            .bind(user.last_sign_in_at)
+            .bind(user.last_active_at)
+            .bind(user.created_at)
+            .bind(user.updated_at)
+            .bind(user.version)
+    }};
+}
+
 pub(crate) const IDENTIFICATION_COLUMNS: &str = "id, user_id, kind, value, reserved, \
     verification_strategy, verification_status, verification_attempts, verification_expire_at, \
     reserved_for_second_factor, default_second_factor, created_at, updated_at";
 
 impl Store {
     pub async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let mut connection = reader.acquire().await?;
-                load_user(&mut connection, id).await
-            }
-        }
+        let mut reader = self.reader().await?;
+        load_user(reader.conn(), id, false).await
     }
 
     pub async fn list_users(
@@ -40,46 +78,38 @@ impl Store {
         filter: &UserFilter,
         order: &UserOrder,
     ) -> StoreResult<Vec<User>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let mut connection = reader.acquire().await?;
-                let mut query =
-                    sqlx::QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users"));
-                push_filter(&mut query, filter);
-                push_order(&mut query, order);
-                let rows = query.build().fetch_all(&mut *connection).await?;
-                let users = rows
-                    .iter()
-                    .map(user_from_row)
-                    .collect::<StoreResult<Vec<_>>>()?;
-                attach_identifications(&mut connection, users).await
-            }
-        }
+        let mut reader = self.reader().await?;
+        let dialect = reader.conn().dialect();
+        let users = on_connection!(reader.conn(), |c| {
+            let mut query = sqlx::QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users"));
+            push_filter(&mut query, filter, dialect);
+            push_order(&mut query, order, dialect);
+            let rows = query.build().fetch_all(&mut *c).await?;
+            rows.iter()
+                .map(user_from_row)
+                .collect::<StoreResult<Vec<_>>>()?
+        });
+        attach_identifications(reader.conn(), users).await
     }
 
     pub async fn count_users(&self, filter: &UserFilter) -> StoreResult<i64> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let mut query = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM users");
-                push_filter(&mut query, filter);
-                let count: i64 = query.build().fetch_one(reader).await?.try_get(0)?;
-                Ok(count)
-            }
-        }
+        let mut reader = self.reader().await?;
+        let dialect = reader.conn().dialect();
+        on_connection!(reader.conn(), |c| {
+            let mut query = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM users");
+            push_filter(&mut query, filter, dialect);
+            let count: i64 = query.build().fetch_one(&mut *c).await?.try_get(0)?;
+            Ok(count)
+        })
     }
 }
 
 impl Tx {
-    pub(crate) fn connection(&mut self) -> &mut SqliteConnection {
-        match &mut self.inner {
-            TxInner::Sqlite(tx) => tx.connection(),
-        }
-    }
-
-    /// Reads a user for modification. The transaction holds SQLite's single write lock, so no
-    /// other writer can change the row before this transaction ends.
+    /// Reads a user for modification. On SQLite the transaction holds the single write lock;
+    /// on PostgreSQL the row is locked (`FOR UPDATE`) until the transaction ends. Either way no
+    /// other writer, on this node or another, changes the user in between.
     pub async fn load_user(&mut self, id: &str) -> StoreResult<Option<User>> {
-        load_user(self.connection(), id).await
+        load_user(self.conn(), id, true).await
     }
 
     pub async fn identifier_owner(
@@ -87,38 +117,44 @@ impl Tx {
         kind: IdentificationKind,
         normalized: &str,
     ) -> StoreResult<Option<String>> {
-        let row = sqlx::query(
-            "SELECT user_id FROM identifications WHERE kind = $1 AND value_normalized = $2",
-        )
-        .bind(kind.as_str())
-        .bind(normalized)
-        .fetch_optional(self.connection())
-        .await?;
-        Ok(row.map(|row| row.get(0)))
+        let row = on_connection!(self.conn(), |c| {
+            sqlx::query(
+                "SELECT user_id FROM identifications WHERE kind = $1 AND value_normalized = $2",
+            )
+            .bind(kind.as_str())
+            .bind(normalized)
+            .fetch_optional(&mut *c)
+            .await?
+            .map(|row| row.get(0))
+        });
+        Ok(row)
     }
 
     pub async fn user_with_external_id(
         &mut self,
         external_id: &str,
     ) -> StoreResult<Option<String>> {
-        let row = sqlx::query("SELECT id FROM users WHERE external_id = $1")
-            .bind(external_id)
-            .fetch_optional(self.connection())
-            .await?;
-        Ok(row.map(|row| row.get(0)))
+        Ok(on_connection!(self.conn(), |c| {
+            sqlx::query("SELECT id FROM users WHERE external_id = $1")
+                .bind(external_id)
+                .fetch_optional(&mut *c)
+                .await?
+                .map(|row| row.get(0))
+        }))
     }
 
     pub async fn user_with_username(&mut self, normalized: &str) -> StoreResult<Option<String>> {
-        let row = sqlx::query("SELECT id FROM users WHERE username_normalized = $1")
-            .bind(normalized)
-            .fetch_optional(self.connection())
-            .await?;
-        Ok(row.map(|row| row.get(0)))
+        Ok(on_connection!(self.conn(), |c| {
+            sqlx::query("SELECT id FROM users WHERE username_normalized = $1")
+                .bind(normalized)
+                .fetch_optional(&mut *c)
+                .await?
+                .map(|row| row.get(0))
+        }))
     }
 
     pub async fn insert_user(&mut self, user: &User) -> StoreResult<()> {
-        let query = sqlx::query(
-            "INSERT INTO users (id, external_id, username, username_normalized, first_name, \
+        const INSERT: &str = "INSERT INTO users (id, external_id, username, username_normalized, first_name, \
              last_name, locale, primary_email_address_id, primary_phone_number_id, \
              primary_web3_wallet_id, public_metadata, private_metadata, unsafe_metadata, \
              password_enabled, password_last_updated_at, requires_password_reset, totp_enabled, \
@@ -127,12 +163,13 @@ impl Tx {
              create_organizations_limit, bypass_client_trust, legal_accepted_at, last_sign_in_at, \
              last_active_at, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, \
              $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
-             $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)",
-        );
-        bind_user(query, user)
-            .execute(self.connection())
-            .await
-            .map_err(|error| classify(error, None))?;
+             $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)";
+        on_connection!(self.conn(), |c| {
+            bind_user!(sqlx::query(INSERT), user)
+                .execute(&mut *c)
+                .await
+                .map_err(|error| classify(error, None))?;
+        });
         for identification in &user.identifications {
             self.insert_identification(identification).await?;
         }
@@ -142,8 +179,7 @@ impl Tx {
     /// Writes every column of the user row, provided nobody changed it since `user.version`
     /// was read; the stored version becomes `user.version + 1`.
     pub async fn update_user(&mut self, user: &User) -> StoreResult<()> {
-        let query = sqlx::query(
-            "UPDATE users SET id = $1, external_id = $2, username = $3, username_normalized = $4, \
+        const UPDATE: &str = "UPDATE users SET id = $1, external_id = $2, username = $3, username_normalized = $4, \
              first_name = $5, last_name = $6, locale = $7, primary_email_address_id = $8, \
              primary_phone_number_id = $9, primary_web3_wallet_id = $10, public_metadata = $11, \
              private_metadata = $12, unsafe_metadata = $13, password_enabled = $14, \
@@ -154,24 +190,29 @@ impl Tx {
              create_organizations_limit = $27, bypass_client_trust = $28, \
              legal_accepted_at = $29, last_sign_in_at = $30, last_active_at = $31, \
              created_at = $32, updated_at = $33, version = $34 + 1 \
-             WHERE id = $1 AND version = $34",
-        );
-        let result = bind_user(query, user)
-            .execute(self.connection())
-            .await
-            .map_err(|error| classify(error, None))?;
-        if result.rows_affected() != 1 {
+             WHERE id = $1 AND version = $34";
+        let rows = on_connection!(self.conn(), |c| {
+            bind_user!(sqlx::query(UPDATE), user)
+                .execute(&mut *c)
+                .await
+                .map_err(|error| classify(error, None))?
+                .rows_affected()
+        });
+        if rows != 1 {
             return Err(StoreError::Conflict);
         }
         Ok(())
     }
 
     pub async fn delete_user(&mut self, id: &str) -> StoreResult<bool> {
-        let result = sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(id)
-            .execute(self.connection())
-            .await?;
-        Ok(result.rows_affected() == 1)
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
+            "DELETE FROM users WHERE id = $1"
+        )
+        .bind(id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows == 1)
     }
 
     pub async fn insert_identification(
@@ -179,7 +220,8 @@ impl Tx {
         identification: &Identification,
     ) -> StoreResult<()> {
         let verification = identification.verification.as_ref();
-        sqlx::query(
+        on_connection!(self.conn(), |c| {
+            sqlx::query(
             "INSERT INTO identifications (id, user_id, kind, value, value_normalized, reserved, \
              verification_strategy, verification_status, verification_attempts, \
              verification_expire_at, reserved_for_second_factor, default_second_factor, \
@@ -200,51 +242,12 @@ impl Tx {
         .bind(identification.default_second_factor)
         .bind(identification.created_at)
         .bind(identification.updated_at)
-        .execute(self.connection())
-        .await
-        .map_err(|error| classify(error, Some(identification.kind)))?;
+                .execute(&mut *c)
+                .await
+                .map_err(|error| classify(error, Some(identification.kind)))?;
+        });
         Ok(())
     }
-}
-
-type SqliteQuery<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
-
-fn bind_user<'q>(query: SqliteQuery<'q>, user: &'q User) -> SqliteQuery<'q> {
-    query
-        .bind(&user.id)
-        .bind(&user.external_id)
-        .bind(&user.username)
-        .bind(user.username.as_deref().map(str::to_lowercase))
-        .bind(&user.first_name)
-        .bind(&user.last_name)
-        .bind(&user.locale)
-        .bind(&user.primary_email_address_id)
-        .bind(&user.primary_phone_number_id)
-        .bind(&user.primary_web3_wallet_id)
-        .bind(metadata_text(&user.public_metadata))
-        .bind(metadata_text(&user.private_metadata))
-        .bind(metadata_text(&user.unsafe_metadata))
-        .bind(user.password_enabled)
-        .bind(user.password_last_updated_at)
-        .bind(user.requires_password_reset)
-        .bind(user.totp_enabled)
-        .bind(user.backup_code_enabled)
-        .bind(user.mfa_enabled_at)
-        .bind(user.mfa_disabled_at)
-        .bind(user.banned)
-        .bind(user.lock.locked_at)
-        .bind(user.lock.expires_at)
-        .bind(user.lock.failed_attempts)
-        .bind(user.delete_self_enabled)
-        .bind(user.create_organization_enabled)
-        .bind(user.create_organizations_limit)
-        .bind(user.bypass_client_trust)
-        .bind(user.legal_accepted_at)
-        .bind(user.last_sign_in_at)
-        .bind(user.last_active_at)
-        .bind(user.created_at)
-        .bind(user.updated_at)
-        .bind(user.version)
 }
 
 fn metadata_text(metadata: &Metadata) -> String {
@@ -252,25 +255,48 @@ fn metadata_text(metadata: &Metadata) -> String {
 }
 
 // Identifications come back in the order they were added: created in the same millisecond they
-// tie on `created_at`, and the rowid (insertion order) then decides, not the random id.
+// tie on `created_at`, and insertion order (SQLite's rowid, PostgreSQL's `pk`) then decides, not
+// the random id.
 //
 // One statement returns the user and its identifications (as a JSON array), because every
-// statement is a round trip to the connection's thread and reading a user is the hottest path.
-async fn load_user(connection: &mut SqliteConnection, id: &str) -> StoreResult<Option<User>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {USER_COLUMNS}, \
-           (SELECT json_group_array(json_array({IDENTIFICATION_COLUMNS}) ORDER BY created_at, rowid) \
-              FROM identifications WHERE user_id = users.id) AS identifications \
-         FROM users WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(&mut *connection)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut user = user_from_row(&row)?;
-    let identifications: String = row.try_get("identifications")?;
-    user.identifications = identifications_from_json(&identifications)?;
-    Ok(Some(user))
+// statement is a round trip and reading a user is the hottest path. PostgreSQL's JSON has real
+// booleans; they are cast to 0/1 so both backends produce the same array.
+async fn load_user(conn: Conn<'_>, id: &str, for_update: bool) -> StoreResult<Option<User>> {
+    let statement = match conn.dialect() {
+        Dialect::Sqlite => format!(
+            "SELECT {USER_COLUMNS}, \
+               (SELECT json_group_array(json_array({IDENTIFICATION_COLUMNS}) \
+                       ORDER BY created_at, rowid) \
+                  FROM identifications WHERE user_id = users.id) AS identifications \
+             FROM users WHERE id = $1"
+        ),
+        Dialect::Postgres => format!(
+            "SELECT {USER_COLUMNS}, \
+               (SELECT coalesce(json_agg(json_build_array(id, user_id, kind, value, \
+                    reserved::int, verification_strategy, verification_status, \
+                    verification_attempts, verification_expire_at, \
+                    reserved_for_second_factor::int, default_second_factor::int, created_at, \
+                    updated_at) ORDER BY created_at, pk), '[]')::text \
+                  FROM identifications WHERE user_id = users.id) AS identifications \
+             FROM users WHERE id = $1{}",
+            if for_update {
+                " FOR UPDATE OF users"
+            } else {
+                ""
+            }
+        ),
+    };
+    on_connection!(conn, |c| {
+        let row = sqlx::query(sqlx::AssertSqlSafe(statement))
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut user = user_from_row(&row)?;
+        let identifications: String = row.try_get("identifications")?;
+        user.identifications = identifications_from_json(&identifications)?;
+        Ok(Some(user))
+    })
 }
 
 /// The identifications of one user as `load_user` aggregates them: an array of arrays in
@@ -315,24 +341,29 @@ fn identifications_from_json(text: &str) -> StoreResult<Vec<Identification>> {
 }
 
 /// Loads the identifications of a page of users with one query rather than one per user.
-async fn attach_identifications(
-    connection: &mut SqliteConnection,
-    mut users: Vec<User>,
-) -> StoreResult<Vec<User>> {
+async fn attach_identifications(conn: Conn<'_>, mut users: Vec<User>) -> StoreResult<Vec<User>> {
     if users.is_empty() {
         return Ok(users);
     }
-    let mut query = sqlx::QueryBuilder::new(format!(
-        "SELECT {IDENTIFICATION_COLUMNS} FROM identifications WHERE user_id IN ("
-    ));
-    let mut ids = query.separated(", ");
-    for user in &users {
-        ids.push_bind(user.id.clone());
-    }
-    query.push(") ORDER BY created_at, rowid");
-    let rows = query.build().fetch_all(&mut *connection).await?;
-    for row in &rows {
-        let identification = identification_from_row(row)?;
+    let insertion_order = match conn.dialect() {
+        Dialect::Sqlite => "rowid",
+        Dialect::Postgres => "pk",
+    };
+    let identifications = on_connection!(conn, |c| {
+        let mut query = sqlx::QueryBuilder::new(format!(
+            "SELECT {IDENTIFICATION_COLUMNS} FROM identifications WHERE user_id IN ("
+        ));
+        let mut ids = query.separated(", ");
+        for user in &users {
+            ids.push_bind(user.id.clone());
+        }
+        query.push(format!(") ORDER BY created_at, {insertion_order}"));
+        let rows = query.build().fetch_all(&mut *c).await?;
+        rows.iter()
+            .map(identification_from_row)
+            .collect::<StoreResult<Vec<_>>>()?
+    });
+    for identification in identifications {
         if let Some(user) = users.iter_mut().find(|u| u.id == identification.user_id) {
             user.identifications.push(identification);
         }
@@ -377,7 +408,10 @@ struct UserRow {
     version: i64,
 }
 
-fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
+fn user_from_row<'r, R: Row>(row: &'r R) -> StoreResult<User>
+where
+    UserRow: FromRow<'r, R>,
+{
     let row = UserRow::from_row(row)?;
     Ok(User {
         public_metadata: parse_metadata(&row.public_metadata)?,
@@ -430,7 +464,7 @@ fn parse_metadata(text: &str) -> StoreResult<Metadata> {
 }
 
 #[derive(FromRow)]
-struct IdentificationRow {
+pub(crate) struct IdentificationRow {
     id: String,
     user_id: String,
     kind: String,
@@ -446,7 +480,10 @@ struct IdentificationRow {
     updated_at: i64,
 }
 
-pub(crate) fn identification_from_row(row: &SqliteRow) -> StoreResult<Identification> {
+pub(crate) fn identification_from_row<'r, R: Row>(row: &'r R) -> StoreResult<Identification>
+where
+    IdentificationRow: FromRow<'r, R>,
+{
     identification_from_columns(IdentificationRow::from_row(row)?)
 }
 

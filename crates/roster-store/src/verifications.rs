@@ -4,7 +4,7 @@ use roster_model::messages::CodeVerification;
 use roster_model::users::{VerificationStatus, VerificationStrategy};
 use sqlx::FromRow;
 
-use crate::{Backend, Store, StoreError, StoreResult, Tx};
+use crate::{Store, StoreError, StoreResult, Tx, on_connection};
 
 const COLUMNS: &str = "id, identification_id, user_id, strategy, status, code_digest, attempts, \
     max_attempts, expire_at, created_at, updated_at";
@@ -26,23 +26,20 @@ struct VerificationRow {
 
 impl Store {
     pub async fn verification(&self, id: &str) -> StoreResult<Option<CodeVerification>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let row: Option<VerificationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {COLUMNS} FROM verifications WHERE id = $1"
-                )))
-                .bind(id)
-                .fetch_optional(reader)
-                .await?;
-                row.map(from_row).transpose()
-            }
-        }
+        let mut reader = self.reader().await?;
+        let row: Option<VerificationRow> = on_connection!(reader.conn(), |c| sqlx::query_as(
+            sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM verifications WHERE id = $1"))
+        )
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?);
+        row.map(from_row).transpose()
     }
 }
 
 impl Tx {
     pub async fn insert_verification(&mut self, v: &CodeVerification) -> StoreResult<()> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
+        on_connection!(self.conn(), |c| sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO verifications ({COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         )))
@@ -57,8 +54,9 @@ impl Tx {
         .bind(v.expire_at)
         .bind(v.created_at)
         .bind(v.updated_at)
-        .execute(self.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 
@@ -67,22 +65,22 @@ impl Tx {
         &mut self,
         identification_id: &str,
     ) -> StoreResult<Option<i64>> {
-        let row: Option<(Option<i64>,)> = sqlx::query_as(
+        let row: Option<(Option<i64>,)> = on_connection!(self.conn(), |c| sqlx::query_as(
             "SELECT MAX(created_at) FROM verifications WHERE identification_id = $1",
         )
         .bind(identification_id)
-        .fetch_optional(self.connection())
-        .await?;
+        .fetch_optional(&mut *c)
+        .await?);
         Ok(row.and_then(|(at,)| at))
     }
 
     pub async fn load_verification(&mut self, id: &str) -> StoreResult<Option<CodeVerification>> {
-        let row: Option<VerificationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM verifications WHERE id = $1"
-        )))
+        let row: Option<VerificationRow> = on_connection!(self.conn(), |c| sqlx::query_as(
+            sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM verifications WHERE id = $1"))
+        )
         .bind(id)
-        .fetch_optional(self.connection())
-        .await?;
+        .fetch_optional(&mut *c)
+        .await?);
         row.map(from_row).transpose()
     }
 
@@ -93,7 +91,7 @@ impl Tx {
         v: &CodeVerification,
         previous_attempts: i64,
     ) -> StoreResult<bool> {
-        let result = sqlx::query(
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
             "UPDATE verifications SET status = $2, attempts = $3, updated_at = $4 \
              WHERE id = $1 AND attempts = $5",
         )
@@ -102,9 +100,10 @@ impl Tx {
         .bind(v.attempts)
         .bind(v.updated_at)
         .bind(previous_attempts)
-        .execute(self.connection())
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows == 1)
     }
 }
 

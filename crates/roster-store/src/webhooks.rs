@@ -6,10 +6,9 @@
 
 use roster_model::time::Millis;
 use roster_model::webhooks::{ClaimedDelivery, Delivery, DeliveryStatus, WebhookEndpoint};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Row};
 
-use crate::{Backend, Store, StoreError, StoreResult, Tx};
+use crate::{Dialect, Store, StoreError, StoreResult, Tx, on_connection};
 
 /// What one delivery attempt produced, as the domain decided to record it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,55 +26,68 @@ const DELIVERY_COLUMNS: &str = "d.id, d.endpoint_id, e.id AS event_id, e.type AS
     d.status, d.attempts, d.next_attempt_at, d.last_attempt_at, d.last_response_code, \
     d.last_error, d.delivered_at, d.created_at";
 
+/// Due deliveries: their time has come, nobody holds a lease on them, and no earlier delivery
+/// with the same ordering key to the same endpoint is still pending.
+const DUE: &str = "d.status = 'pending' AND d.next_attempt_at <= $1 \
+    AND (d.lease_until IS NULL OR d.lease_until <= $1) \
+    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
+      WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key \
+        AND p.status = 'pending' AND p.seq < d.seq)";
+
+/// Each due delivery's place in its endpoint's queue, after the deliveries in flight there.
+const RANKED: &str = "SELECT d.seq, \
+    ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.seq) \
+    + (SELECT COUNT(*) FROM webhook_deliveries l \
+        WHERE l.endpoint_id = d.endpoint_id AND l.status = 'pending' \
+          AND l.lease_until > $1) AS slot";
+
 impl Store {
     pub async fn get_webhook_endpoint(
         &self,
         id: &str,
     ) -> StoreResult<Option<(WebhookEndpoint, String, Vec<u8>)>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {ENDPOINT_COLUMNS}, key_id, sealed_secret FROM webhook_endpoints \
-                     WHERE id = $1"
-                )))
-                .bind(id)
-                .fetch_optional(reader)
-                .await?;
-                row.map(|row| {
-                    Ok((
-                        endpoint_from_row(&row)?,
-                        row.try_get("key_id")?,
-                        row.try_get("sealed_secret")?,
-                    ))
-                })
-                .transpose()
-            }
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {ENDPOINT_COLUMNS}, key_id, sealed_secret FROM webhook_endpoints \
+                 WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?;
+            row.map(|row| {
+                Ok((
+                    endpoint_from_row(&row)?,
+                    row.try_get("key_id")?,
+                    row.try_get("sealed_secret")?,
+                ))
+            })
+            .transpose()
+        })
     }
 
     /// Every endpoint, oldest first, with its sealed secret and the key that sealed it.
     pub async fn list_webhook_endpoints(
         &self,
     ) -> StoreResult<Vec<(WebhookEndpoint, String, Vec<u8>)>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {ENDPOINT_COLUMNS}, key_id, sealed_secret FROM webhook_endpoints \
-                     ORDER BY created_at, id"
-                )))
-                .fetch_all(reader)
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok((
-                            endpoint_from_row(row)?,
-                            row.try_get("key_id")?,
-                            row.try_get("sealed_secret")?,
-                        ))
-                    })
-                    .collect()
-            }
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {ENDPOINT_COLUMNS}, key_id, sealed_secret FROM webhook_endpoints \
+                 ORDER BY created_at, id"
+            )))
+            .fetch_all(&mut *c)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok((
+                        endpoint_from_row(row)?,
+                        row.try_get("key_id")?,
+                        row.try_get("sealed_secret")?,
+                    ))
+                })
+                .collect()
+        })
     }
 
     /// The endpoint's deliveries, newest first.
@@ -85,39 +97,38 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> StoreResult<Vec<Delivery>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d \
-                     JOIN events e ON e.seq = d.event_seq WHERE d.endpoint_id = $1 \
-                     ORDER BY d.seq DESC LIMIT $2 OFFSET $3"
-                )))
-                .bind(endpoint_id)
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(reader)
-                .await?;
-                rows.iter().map(delivery_from_row).collect()
-            }
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d \
+                 JOIN events e ON e.seq = d.event_seq WHERE d.endpoint_id = $1 \
+                 ORDER BY d.seq DESC LIMIT $2 OFFSET $3"
+            )))
+            .bind(endpoint_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&mut *c)
+            .await?;
+            rows.iter().map(delivery_from_row).collect()
+        })
     }
 
     /// The earliest time a pending delivery may be claimed, if any is pending; a cheap read
     /// that lets an idle worker sleep without taking the write lock. Deliveries waiting
     /// behind an earlier one of the same ordering key do not count: they follow it.
     pub async fn next_delivery_due(&self) -> StoreResult<Option<Millis>> {
-        match &self.backend {
-            Backend::Sqlite { reader, .. } => Ok(sqlx::query(
-                "SELECT MIN(MAX(d.next_attempt_at, COALESCE(d.lease_until, 0))) \
-                 FROM webhook_deliveries d WHERE d.status = 'pending' \
-                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
-                     WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key \
-                       AND p.status = 'pending' AND p.seq < d.seq)",
-            )
-            .fetch_one(reader)
-            .await?
-            .try_get(0)?),
-        }
+        let mut reader = self.reader().await?;
+        on_connection!(reader.conn(), |c| Ok(sqlx::query(
+            "SELECT MIN(CASE WHEN d.next_attempt_at > COALESCE(d.lease_until, 0) \
+                        THEN d.next_attempt_at ELSE COALESCE(d.lease_until, 0) END) \
+             FROM webhook_deliveries d WHERE d.status = 'pending' \
+               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
+                 WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key \
+                   AND p.status = 'pending' AND p.seq < d.seq)",
+        )
+        .fetch_one(&mut *c)
+        .await?
+        .try_get(0)?))
     }
 
     /// Claims up to `limit` due deliveries until `lease_until`. A delivery is due when its
@@ -133,53 +144,57 @@ impl Store {
         per_endpoint: i64,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
         let mut tx = self.begin().await?;
-        let claimed: Vec<i64> = sqlx::query(
-            "UPDATE webhook_deliveries SET lease_until = $2 WHERE seq IN ( \
-               SELECT seq FROM ( \
-                 SELECT d.seq, \
-                   ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.seq) \
-                   + (SELECT COUNT(*) FROM webhook_deliveries l \
-                       WHERE l.endpoint_id = d.endpoint_id AND l.status = 'pending' \
-                         AND l.lease_until > $1) AS slot \
-                 FROM webhook_deliveries d \
-                 WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-                   AND (d.lease_until IS NULL OR d.lease_until <= $1) \
-                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
-                     WHERE p.endpoint_id = d.endpoint_id AND p.ordering_key = d.ordering_key \
-                       AND p.status = 'pending' AND p.seq < d.seq)) \
-               WHERE slot <= $4 ORDER BY seq LIMIT $3) RETURNING seq",
-        )
-        .bind(now)
-        .bind(lease_until)
-        .bind(limit)
-        .bind(per_endpoint)
-        .fetch_all(tx.connection())
-        .await?
-        .iter()
-        .map(|row| row.try_get(0))
-        .collect::<Result<_, _>>()?;
-        let mut deliveries = Vec::with_capacity(claimed.len());
-        for seq in claimed {
-            let row = sqlx::query(
-                "SELECT d.id, d.endpoint_id, w.url, w.key_id, w.sealed_secret, e.id AS event_id, \
-                 e.payload, d.attempts FROM webhook_deliveries d \
-                 JOIN webhook_endpoints w ON w.id = d.endpoint_id \
-                 JOIN events e ON e.seq = d.event_seq WHERE d.seq = $1",
-            )
-            .bind(seq)
-            .fetch_one(tx.connection())
-            .await?;
-            deliveries.push(ClaimedDelivery {
-                id: row.try_get("id")?,
-                endpoint_id: row.try_get("endpoint_id")?,
-                url: row.try_get("url")?,
-                key_id: row.try_get("key_id")?,
-                sealed_secret: row.try_get("sealed_secret")?,
-                event_id: row.try_get("event_id")?,
-                payload: row.try_get("payload")?,
-                attempts: row.try_get("attempts")?,
-            });
-        }
+        let statement = match tx.conn().dialect() {
+            Dialect::Sqlite => format!(
+                "UPDATE webhook_deliveries SET lease_until = $2 WHERE seq IN ( \
+                   SELECT seq FROM ({RANKED} FROM webhook_deliveries d WHERE {DUE}) \
+                   WHERE slot <= $4 ORDER BY seq LIMIT $3) RETURNING seq"
+            ),
+            // PostgreSQL refuses FOR UPDATE beside a window function, so the due rows are
+            // locked first (skipping those another node is claiming) and ranked after.
+            Dialect::Postgres => format!(
+                "WITH d AS (SELECT d.seq, d.endpoint_id FROM webhook_deliveries d WHERE {DUE} \
+                   FOR UPDATE SKIP LOCKED) \
+                 UPDATE webhook_deliveries SET lease_until = $2 WHERE seq IN ( \
+                   SELECT seq FROM ({RANKED} FROM d) AS ranked \
+                   WHERE slot <= $4 ORDER BY seq LIMIT $3) RETURNING seq"
+            ),
+        };
+        let deliveries = on_connection!(tx.conn(), |c| {
+            let claimed: Vec<i64> = sqlx::query(sqlx::AssertSqlSafe(statement))
+                .bind(now)
+                .bind(lease_until)
+                .bind(limit)
+                .bind(per_endpoint)
+                .fetch_all(&mut *c)
+                .await?
+                .iter()
+                .map(|row| row.try_get(0))
+                .collect::<Result<_, _>>()?;
+            let mut deliveries = Vec::with_capacity(claimed.len());
+            for seq in claimed {
+                let row = sqlx::query(
+                    "SELECT d.id, d.endpoint_id, w.url, w.key_id, w.sealed_secret, \
+                     e.id AS event_id, e.payload, d.attempts FROM webhook_deliveries d \
+                     JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+                     JOIN events e ON e.seq = d.event_seq WHERE d.seq = $1",
+                )
+                .bind(seq)
+                .fetch_one(&mut *c)
+                .await?;
+                deliveries.push(ClaimedDelivery {
+                    id: row.try_get("id")?,
+                    endpoint_id: row.try_get("endpoint_id")?,
+                    url: row.try_get("url")?,
+                    key_id: row.try_get("key_id")?,
+                    sealed_secret: row.try_get("sealed_secret")?,
+                    event_id: row.try_get("event_id")?,
+                    payload: row.try_get("payload")?,
+                    attempts: row.try_get("attempts")?,
+                });
+            }
+            deliveries
+        });
         tx.commit().await?;
         Ok(deliveries)
     }
@@ -188,19 +203,24 @@ impl Store {
     /// refers to any more. Returns how many events went.
     pub async fn prune_deliveries(&self, before: Millis) -> StoreResult<u64> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1")
+        let events = on_connection!(tx.conn(), |c| {
+            sqlx::query(
+                "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1",
+            )
             .bind(before)
-            .execute(tx.connection())
+            .execute(&mut *c)
             .await?;
-        let events = sqlx::query(
-            "DELETE FROM events WHERE created_at < $1 AND NOT EXISTS \
-             (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = events.seq)",
-        )
-        .bind(before)
-        .execute(tx.connection())
-        .await?;
+            sqlx::query(
+                "DELETE FROM events WHERE created_at < $1 AND NOT EXISTS \
+                 (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = events.seq)",
+            )
+            .bind(before)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        });
         tx.commit().await?;
-        Ok(events.rows_affected())
+        Ok(events)
     }
 
     /// Records an attempt of a claimed delivery and releases its lease.
@@ -210,7 +230,7 @@ impl Store {
         record: &AttemptRecord,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
+        on_connection!(tx.conn(), |c| sqlx::query(
             "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, \
              last_attempt_at = $3, next_attempt_at = $4, last_response_code = $5, \
              last_error = $6, lease_until = NULL, \
@@ -223,8 +243,9 @@ impl Store {
         .bind(record.next_attempt_at)
         .bind(record.response_code)
         .bind(&record.error)
-        .execute(tx.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         tx.commit().await
     }
 }
@@ -236,7 +257,7 @@ impl Tx {
         key_id: &str,
         sealed_secret: &[u8],
     ) -> StoreResult<()> {
-        sqlx::query(
+        on_connection!(self.conn(), |c| sqlx::query(
             "INSERT INTO webhook_endpoints (id, url, events, key_id, sealed_secret, created_at, \
              updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -247,8 +268,9 @@ impl Tx {
         .bind(sealed_secret)
         .bind(endpoint.created_at)
         .bind(endpoint.updated_at)
-        .execute(self.connection())
-        .await?;
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         Ok(())
     }
 
@@ -256,16 +278,17 @@ impl Tx {
         &mut self,
         endpoint: &WebhookEndpoint,
     ) -> StoreResult<bool> {
-        let result = sqlx::query(
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
             "UPDATE webhook_endpoints SET url = $2, events = $3, updated_at = $4 WHERE id = $1",
         )
         .bind(&endpoint.id)
         .bind(&endpoint.url)
         .bind(events_text(endpoint.events.as_deref()))
         .bind(endpoint.updated_at)
-        .execute(self.connection())
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows == 1)
     }
 
     /// Replaces a secret sealed under `old_key_id`; false when it changed meanwhile.
@@ -276,7 +299,7 @@ impl Tx {
         key_id: &str,
         sealed_secret: &[u8],
     ) -> StoreResult<bool> {
-        let result = sqlx::query(
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
             "UPDATE webhook_endpoints SET key_id = $3, sealed_secret = $4 \
              WHERE id = $1 AND key_id = $2",
         )
@@ -284,18 +307,22 @@ impl Tx {
         .bind(old_key_id)
         .bind(key_id)
         .bind(sealed_secret)
-        .execute(self.connection())
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows == 1)
     }
 
     /// Deletes the endpoint and, with it, its deliveries.
     pub async fn delete_webhook_endpoint(&mut self, id: &str) -> StoreResult<bool> {
-        let result = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1")
-            .bind(id)
-            .execute(self.connection())
-            .await?;
-        Ok(result.rows_affected() == 1)
+        let rows = on_connection!(self.conn(), |c| sqlx::query(
+            "DELETE FROM webhook_endpoints WHERE id = $1"
+        )
+        .bind(id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        Ok(rows == 1)
     }
 
     /// Queues another delivery of a stored event to an endpoint; false when no event has
@@ -307,13 +334,15 @@ impl Tx {
         delivery_id: &str,
         now: Millis,
     ) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT seq, ordering_key FROM events WHERE id = $1")
-            .bind(event_id)
-            .fetch_optional(self.connection())
-            .await?;
-        let Some(row) = row else { return Ok(false) };
-        let seq: i64 = row.try_get(0)?;
-        let ordering_key: Option<String> = row.try_get(1)?;
+        let event: Option<(i64, Option<String>)> = on_connection!(self.conn(), |c| sqlx::query_as(
+            "SELECT seq, ordering_key FROM events WHERE id = $1"
+        )
+        .bind(event_id)
+        .fetch_optional(&mut *c)
+        .await?);
+        let Some((seq, ordering_key)) = event else {
+            return Ok(false);
+        };
         self.insert_delivery(delivery_id, seq, endpoint_id, ordering_key.as_deref(), now)
             .await?;
         Ok(true)
@@ -324,42 +353,72 @@ fn events_text(events: Option<&[String]>) -> Option<String> {
     events.map(|events| serde_json::Value::from(events.to_vec()).to_string())
 }
 
-fn endpoint_from_row(row: &SqliteRow) -> StoreResult<WebhookEndpoint> {
-    let events: Option<String> = row.try_get("events")?;
-    let events = events
+#[derive(FromRow)]
+struct EndpointRow {
+    id: String,
+    url: String,
+    events: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn endpoint_from_row<'r, R: Row>(row: &'r R) -> StoreResult<WebhookEndpoint>
+where
+    EndpointRow: FromRow<'r, R>,
+{
+    let row = EndpointRow::from_row(row)?;
+    let events = row
+        .events
         .map(|text| {
             serde_json::from_str(&text)
                 .map_err(|error| StoreError::Corrupt(format!("endpoint events: {error}")))
         })
         .transpose()?;
     Ok(WebhookEndpoint {
-        id: row.try_get("id")?,
-        url: row.try_get("url")?,
+        id: row.id,
+        url: row.url,
         events,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
     })
 }
 
-fn delivery_from_row(row: &SqliteRow) -> StoreResult<Delivery> {
-    let status: String = row.try_get("status")?;
-    let status = DeliveryStatus::parse(&status)
-        .ok_or_else(|| StoreError::Corrupt(format!("delivery status {status}")))?;
+#[derive(FromRow)]
+struct DeliveryRow {
+    id: String,
+    endpoint_id: String,
+    event_id: String,
+    event_type: String,
+    status: String,
+    attempts: i64,
+    next_attempt_at: i64,
+    last_attempt_at: Option<i64>,
+    last_response_code: Option<i64>,
+    last_error: Option<String>,
+    delivered_at: Option<i64>,
+    created_at: i64,
+}
+
+fn delivery_from_row<'r, R: Row>(row: &'r R) -> StoreResult<Delivery>
+where
+    DeliveryRow: FromRow<'r, R>,
+{
+    let row = DeliveryRow::from_row(row)?;
+    let status = DeliveryStatus::parse(&row.status)
+        .ok_or_else(|| StoreError::Corrupt(format!("delivery status {}", row.status)))?;
     Ok(Delivery {
-        id: row.try_get("id")?,
-        endpoint_id: row.try_get("endpoint_id")?,
-        event_id: row.try_get("event_id")?,
-        event_type: row.try_get("event_type")?,
+        id: row.id,
+        endpoint_id: row.endpoint_id,
+        event_id: row.event_id,
+        event_type: row.event_type,
         status,
-        attempts: row.try_get("attempts")?,
-        next_attempt_at: (status == DeliveryStatus::Pending)
-            .then(|| row.try_get("next_attempt_at"))
-            .transpose()?,
-        last_attempt_at: row.try_get("last_attempt_at")?,
-        last_response_code: row.try_get("last_response_code")?,
-        last_error: row.try_get("last_error")?,
-        delivered_at: row.try_get("delivered_at")?,
-        created_at: row.try_get("created_at")?,
+        attempts: row.attempts,
+        next_attempt_at: (status == DeliveryStatus::Pending).then_some(row.next_attempt_at),
+        last_attempt_at: row.last_attempt_at,
+        last_response_code: row.last_response_code,
+        last_error: row.last_error,
+        delivered_at: row.delivered_at,
+        created_at: row.created_at,
     })
 }
 
@@ -374,6 +433,7 @@ mod tests {
             url: format!("sqlite://{}", dir.path().join("t.db").display()),
             durability: Durability::Normal,
             max_readers: 1,
+            max_connections: 2,
         })
         .await
         .expect("store")

@@ -10,7 +10,7 @@ use roster_domain::InstanceSettings;
 use serde::{Deserialize, Serialize};
 
 /// The top-level settings' names, as the environment spells them after `ROSTER_`.
-const SETTINGS: [&str; 17] = [
+const SETTINGS: [&str; 18] = [
     "addr",
     "data_dir",
     "database_url",
@@ -18,6 +18,7 @@ const SETTINGS: [&str; 17] = [
     "public_url",
     "durability",
     "max_readers",
+    "max_connections",
     "instance",
     "encryption_key",
     "retired_encryption_keys",
@@ -48,6 +49,9 @@ pub struct Config {
     pub durability: Durability,
     /// Reader connections to the embedded database.
     pub max_readers: u32,
+    /// Connections this node keeps open to PostgreSQL (with several nodes, their sum must
+    /// stay under the server's `max_connections`).
+    pub max_connections: u32,
     /// What the instance enables and requires of users, and its lockout policy.
     pub instance: InstanceSettings,
     /// Base64 of the 32-byte key that seals TOTP secrets and keys backup-code digests. Without
@@ -127,6 +131,7 @@ impl Default for Config {
             public_url: None,
             durability: Durability::Full,
             max_readers: 4,
+            max_connections: 10,
             instance: InstanceSettings::default(),
             encryption_key: None,
             retired_encryption_keys: Vec::new(),
@@ -192,6 +197,7 @@ struct DefaultsLayer {
     data_dir: PathBuf,
     durability: Durability,
     max_readers: u32,
+    max_connections: u32,
 }
 
 impl Default for DefaultsLayer {
@@ -202,6 +208,7 @@ impl Default for DefaultsLayer {
             data_dir: config.data_dir,
             durability: config.durability,
             max_readers: config.max_readers,
+            max_connections: config.max_connections,
         }
     }
 }

@@ -31,6 +31,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
         url: config.database_url(),
         durability: config.durability.into(),
         max_readers: config.max_readers,
+        max_connections: config.max_connections,
     };
     Store::open(&options)
         .await

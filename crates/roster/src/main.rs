@@ -26,13 +26,14 @@ struct Cli {
 #[derive(Args)]
 struct SettingsArgs {
     /// TOML file with any of the settings (addr, data_dir, database_url, secret_key,
-    /// public_url, durability, max_readers, [instance] …).
+    /// public_url, durability, max_readers, max_connections, [instance] …).
     #[arg(long, global = true, env = "ROSTER_CONFIG")]
     config: Option<PathBuf>,
     /// Folder holding the SQLite database and key material [default: ./roster-data].
     #[arg(long, global = true, env = "ROSTER_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Database URL [default: an SQLite file in the data folder].
+    /// Database URL: `sqlite://…` or `postgres://user@host/db` [default: an SQLite file in
+    /// the data folder].
     #[arg(
         long,
         global = true,

@@ -72,6 +72,9 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestAp
         ..Config::default()
     };
     configure(&mut config);
+    if config.database_url.is_none() {
+        config.database_url = database_url_for(&config.data_dir);
+    }
     let application = roster::Application::build(config)
         .await
         .expect("server starts");
@@ -83,6 +86,109 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestAp
         client: reqwest::Client::new(),
         _data_dir: data_dir,
     }
+}
+
+/// The database of a data folder. By default it is the SQLite file inside the folder (`None`
+/// lets Roster choose it). With `ROSTER_TEST_DATABASE_URL` set to a PostgreSQL database made
+/// for this test run, each data folder gets its own schema there instead, so tests stay apart
+/// exactly as they do with one SQLite file each, and a folder reopened later finds its data.
+pub fn database_url_for(data_dir: &std::path::Path) -> Option<String> {
+    let base = std::env::var("ROSTER_TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())?;
+    let schema = schema_for(data_dir);
+    let created = std::process::Command::new("psql")
+        .arg(&base)
+        .args(["-v", "ON_ERROR_STOP=1", "-qc"])
+        .arg(format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        .output()
+        .expect("psql runs (ROSTER_TEST_DATABASE_URL is set)");
+    assert!(
+        created.status.success(),
+        "creating schema {schema}: {}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let separator = if base.contains('?') { '&' } else { '?' };
+    Some(format!(
+        "{base}{separator}options[search_path]={schema},public"
+    ))
+}
+
+/// The PostgreSQL schema that stands for a data folder: a stable name derived from its path.
+pub fn schema_for(data_dir: &std::path::Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    data_dir.hash(&mut hasher);
+    format!("t_{:016x}", hasher.finish())
+}
+
+/// `ROSTER_DATABASE_URL` for a `roster` process working on this data folder, when the tests
+/// run against PostgreSQL.
+pub fn database_env(data_dir: &std::path::Path) -> Vec<(&'static str, String)> {
+    database_url_for(data_dir)
+        .map(|url| ("ROSTER_DATABASE_URL", url))
+        .into_iter()
+        .collect()
+}
+
+/// Whether this run stores data in PostgreSQL rather than SQLite files.
+pub fn on_postgres() -> bool {
+    std::env::var("ROSTER_TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty())
+}
+
+/// Every byte the database holds for this data folder: the SQLite files, or a dump of the
+/// folder's PostgreSQL schema. For checking that no secret is stored in clear.
+pub fn raw_database(data_dir: &std::path::Path) -> Vec<u8> {
+    if let Some(base) = std::env::var("ROSTER_TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        let dump = std::process::Command::new("pg_dump")
+            .arg(&base)
+            .args(["--data-only", "--schema", &schema_for(data_dir)])
+            .output()
+            .expect("pg_dump runs");
+        assert!(
+            dump.status.success(),
+            "{}",
+            String::from_utf8_lossy(&dump.stderr)
+        );
+        return dump.stdout;
+    }
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(data_dir).expect("data folder") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("roster.db") {
+            bytes.extend(std::fs::read(&path).expect("readable"));
+        }
+    }
+    assert!(
+        !bytes.is_empty(),
+        "no database file in {}",
+        data_dir.display()
+    );
+    bytes
+}
+
+/// Runs the `roster` binary on a blocking thread: the servers these tests start share the
+/// test's runtime, and blocking it would stop them from committing while the command waits.
+pub async fn run_roster(
+    data_dir: &std::path::Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_roster"));
+    command.args(args).env("ROSTER_DATA_DIR", data_dir);
+    for (name, value) in database_env(data_dir) {
+        command.env(name, value);
+    }
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    tokio::task::spawn_blocking(move || command.output().expect("roster runs"))
+        .await
+        .expect("joined")
 }
 
 pub fn uuid_like() -> String {
@@ -162,6 +268,7 @@ impl TestApp {
     pub async fn outbox(&self) -> Vec<roster_model::messages::OutboxMessage> {
         let config = Config {
             data_dir: self.data_dir().to_path_buf(),
+            database_url: database_url_for(self.data_dir()),
             ..Config::default()
         };
         let store = roster::open_store(&config).await.expect("store opens");

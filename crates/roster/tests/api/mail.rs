@@ -2,7 +2,6 @@
 //! codes, an SMTP outage) and an SMS webhook; the outbox without them (`roster mail list`);
 //! and the user's language. `mail_process.rs` kills a real Roster process mid-delivery.
 
-use std::process::Command;
 use std::time::Duration;
 
 use roster_mail::DeliveryTuning;
@@ -205,12 +204,7 @@ async fn without_smtp_messages_wait_in_the_outbox_for_roster_mail_list() {
     )
     .await;
     change_primary(&app, &user_id, &new_id, true).await;
-    let output = Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(["mail", "list"])
-        .env_clear()
-        .env("ROSTER_DATA_DIR", app.data_dir())
-        .output()
-        .expect("roster mail list runs");
+    let output = crate::helpers::run_roster(app.data_dir(), &["mail", "list"], &[]).await;
     assert!(
         output.status.success(),
         "{}",

@@ -39,6 +39,7 @@ fn start_server_logging(
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("ROSTER_DATA_DIR", data_dir)
+        .envs(crate::helpers::database_env(data_dir))
         .env("ROSTER_ADDR", format!("127.0.0.1:{port}"))
         .env("ROSTER_SECRET_KEY", key)
         .env("ROSTER_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))

@@ -36,9 +36,11 @@ pub(crate) fn id_of(user: &Value) -> String {
 /// The digest stored for a user, read straight from the database file.
 async fn stored_digest(app: &TestApp, user_id: &str) -> Option<(String, String)> {
     let store = Store::open(&StoreOptions {
-        url: format!("sqlite://{}", app.data_dir().join("roster.db").display()),
+        url: crate::helpers::database_url_for(app.data_dir())
+            .unwrap_or_else(|| format!("sqlite://{}", app.data_dir().join("roster.db").display())),
         durability: Durability::Full,
         max_readers: 1,
+        max_connections: 2,
     })
     .await
     .expect("second handle on the database");

@@ -157,15 +157,16 @@ async fn signing_secrets_survive_an_encryption_key_rotation_and_reseal() {
     let endpoint = rotated.get(&format!("/webhook_endpoints/{id}")).await.ok();
     assert_eq!(endpoint["secret"], created["secret"]);
 
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(["keys", "reseal"])
-        .env("ROSTER_DATA_DIR", &path)
-        .env("ROSTER_ENCRYPTION_KEY", &new)
-        .env("ROSTER_RETIRED_ENCRYPTION_KEYS", format!("[\"{old}\"]"))
-        .env_remove("ROSTER_CONFIG")
-        .env_remove("ROSTER_DATABASE_URL")
-        .output()
-        .expect("roster keys reseal runs");
+    let retired = format!("[\"{old}\"]");
+    let output = crate::helpers::run_roster(
+        &path,
+        &["keys", "reseal"],
+        &[
+            ("ROSTER_ENCRYPTION_KEY", &new),
+            ("ROSTER_RETIRED_ENCRYPTION_KEYS", &retired),
+        ],
+    )
+    .await;
     assert!(output.status.success(), "{output:?}");
     assert!(
         String::from_utf8_lossy(&output.stdout).contains("re-sealed 1 webhook signing secrets")

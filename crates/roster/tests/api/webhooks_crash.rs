@@ -38,6 +38,7 @@ async fn start(data_dir: &std::path::Path) -> Server {
     let child = command
         .arg("serve")
         .env("ROSTER_DATA_DIR", data_dir)
+        .envs(crate::helpers::database_env(data_dir))
         .env("ROSTER_ADDR", format!("127.0.0.1:{port}"))
         .env("ROSTER_SECRET_KEY", KEY)
         .env(
