@@ -4,6 +4,9 @@
 #
 #   ROSTER_BIN=/path/to/roster bash conformance/run.sh
 #
+# With ROSTER_TEST_DATABASE_URL set to a PostgreSQL database, every server keeps its data in a
+# schema of its own there (python/roster_db.py) instead of an SQLite file.
+#
 # Builds nothing: the binary defaults to target/release/roster, then target/debug/roster.
 set -euo pipefail
 
@@ -70,13 +73,21 @@ start_server() {
   server_dir="$(mktemp -d)"
   server_log="$server_dir/server.log"
   mkdir "$server_dir/data"
+  # On PostgreSQL the data folder names the server's schema, the same one the suites'
+  # `roster mail list` finds (python/roster_db.py).
+  local -a database_env=()
+  if [[ -n "${ROSTER_TEST_DATABASE_URL:-}" ]]; then
+    database_env=("ROSTER_DATABASE_URL=$(cd "$here/python" && "$venv/bin/python" -c \
+      'import sys; from roster_db import database_env; print(database_env(sys.argv[1])["ROSTER_DATABASE_URL"])' \
+      "$server_dir/data")") || return 1
+  fi
   # Roster reads every ROSTER_* variable as a setting and refuses unknown ones (ROSTER_BIN), and a
   # stray one such as ROSTER_DATABASE_URL would defeat the fresh data folder: pass only ours.
   local -a unset_args=()
   for var in $(compgen -e); do
     if [[ "$var" == ROSTER_* && "$var" != ROSTER_LOG ]]; then unset_args+=(-u "$var"); fi
   done
-  env ${unset_args[@]+"${unset_args[@]}"} \
+  env ${unset_args[@]+"${unset_args[@]}"} ${database_env[@]+"${database_env[@]}"} \
     ROSTER_DATA_DIR="$server_dir/data" ROSTER_ADDR="127.0.0.1:$port" ROSTER_SECRET_KEY="$suite_key" \
     "$ROSTER_BIN" serve >"$server_log" 2>&1 &
   server_pid=$!

@@ -10,6 +10,7 @@ import pytest
 from clerk_backend_api import models
 
 from helpers import clerk_error, marker, phone
+from roster_db import database_env
 
 
 def test_email_address_lifecycle(clerk):
@@ -123,7 +124,11 @@ def queued_code(recipient: str) -> str:
     from the suite server's outbox (it has no SMTP server)."""
     listing = subprocess.run(
         [os.environ["SUITE_ROSTER_BIN"], "mail", "list", "--limit", "200"],
-        env={"ROSTER_DATA_DIR": os.environ["SUITE_DATA_DIR"], "PATH": os.environ.get("PATH", "")},
+        env={
+            "ROSTER_DATA_DIR": os.environ["SUITE_DATA_DIR"],
+            "PATH": os.environ.get("PATH", ""),
+            **database_env(os.environ["SUITE_DATA_DIR"]),
+        },
         capture_output=True,
         text=True,
         check=True,

@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from roster_db import database_env
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -110,6 +112,7 @@ class RosterProcess:
             ROSTER_SECRET_KEY=self.key,
             ROSTER_WEBHOOKS__RETRY_SCHEDULE_SECONDS="[1, 1, 1, 1, 1, 1, 1]",
             ROSTER_WEBHOOKS__TIMEOUT_SECONDS="2",
+            **database_env(self.data_dir),
         )
         self.process = subprocess.Popen(
             [self.binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
