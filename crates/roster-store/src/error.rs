@@ -9,7 +9,7 @@ pub enum StoreError {
     Duplicate(UniqueKey),
     #[error("the row changed since it was read")]
     Conflict,
-    #[error("unsupported database url (expected sqlite:…)")]
+    #[error("unsupported database url (expected sqlite:… or postgres:…)")]
     UnsupportedUrl,
     #[error("the batch of writes this one belonged to could not be committed: {0}")]
     BatchFailed(String),
@@ -19,6 +19,8 @@ pub enum StoreError {
     Database(#[source] sqlx::Error),
     #[error("migration failed")]
     Migration(#[source] sqlx::migrate::MigrateError),
+    #[error("the database's lock file could not be used")]
+    LockFile(#[from] std::io::Error),
 }
 
 /// The unique constraints a write can run into.

@@ -1,5 +1,6 @@
 //! Opening the embedded SQLite database: pragmas, pools and migrations.
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -27,7 +28,9 @@ pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(SqlitePool, Gro
         .pragma("cache_size", "-32768");
 
     let mut writer = connect.connect().await?;
+    let migrating = lock_for_migrations(connect.get_filename()).await?;
     MIGRATOR.run(&mut writer).await?;
+    drop(migrating);
     let writer = GroupWriter::new(writer);
 
     let reader = SqlitePoolOptions::new()
@@ -35,4 +38,26 @@ pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(SqlitePool, Gro
         .connect_with(connect.read_only(true))
         .await?;
     Ok((reader, writer))
+}
+
+/// Several processes may open one database file at once (two servers, or `roster keys` beside a
+/// starting server). sqlx's migrator takes no lock on SQLite, so two of them could both find a
+/// migration pending and the second would fail applying it again. An exclusive lock on a file
+/// beside the database makes them take turns; the later one then finds nothing to do.
+async fn lock_for_migrations(database: &Path) -> StoreResult<Option<std::fs::File>> {
+    if database.as_os_str() == ":memory:" {
+        return Ok(None);
+    }
+    let mut name = database.as_os_str().to_owned();
+    name.push(".migrations-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&name)?;
+    // Waiting for the lock blocks a thread, so it waits on a blocking one.
+    let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .map_err(|_| std::io::Error::other("the lock task stopped"))??;
+    Ok(Some(file))
 }

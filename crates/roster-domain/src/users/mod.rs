@@ -124,12 +124,14 @@ impl Users {
             ));
         }
         let now = now_millis();
+        // Rows are locked in id order: two bulk requests naming the same users in different
+        // orders then queue behind each other instead of deadlocking (on PostgreSQL).
+        let mut locking_order: Vec<&String> = ids.iter().collect();
+        locking_order.sort();
+        locking_order.dedup();
         let mut tx = self.store.begin().await?;
         let mut changed: Vec<User> = Vec::new();
-        for id in ids {
-            if changed.iter().any(|user| &user.id == id) {
-                continue;
-            }
+        for id in locking_order {
             let Some(mut user) = tx.load_user(id).await? else {
                 continue;
             };
@@ -140,10 +142,14 @@ impl Users {
             changed.push(user);
         }
         tx.commit().await?;
-        Ok(changed
-            .into_iter()
-            .map(|user| self.present(user, now))
-            .collect())
+        // Answered in the order the ids were given, each once.
+        let mut answered = Vec::with_capacity(changed.len());
+        for id in ids {
+            if let Some(at) = changed.iter().position(|user| &user.id == id) {
+                answered.push(self.present(changed.swap_remove(at), now));
+            }
+        }
+        Ok(answered)
     }
 
     pub async fn lock(&self, id: &str) -> DomainResult<User> {

@@ -6,6 +6,7 @@ mod email_addresses;
 mod helpers;
 mod mail;
 mod mail_process;
+mod migrations;
 mod passwords_safety;
 mod phone_numbers;
 mod receiver;
