@@ -4,6 +4,7 @@
 # (requests/s and latency percentiles) for each scenario.
 #
 #   bash bench/run.sh                 # SQLite, durability=full
+#   DATABASE=postgres bash bench/run.sh   # a fresh PostgreSQL database
 #   USERS=20000 DURATION=10s bash bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -25,3 +25,34 @@ pub(crate) async fn open(options: &StoreOptions) -> StoreResult<PgPool> {
     MIGRATOR.run(&pool).await?;
     Ok(pool)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// The version numbers of the migrations in one folder.
+    fn versions(folder: &str) -> BTreeSet<u32> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+        std::fs::read_dir(&path)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+            .map(|entry| {
+                let name = entry.expect("entry").file_name();
+                let name = name.to_string_lossy();
+                let (number, _) = name.split_once('_').expect("NNNN_name.sql");
+                number.parse().expect("a numeric version")
+            })
+            .collect()
+    }
+
+    /// PostgreSQL starts from SQLite's schema as of version 10; from there on every change
+    /// lands in both folders under the same number, so the two backends cannot drift apart.
+    #[test]
+    fn both_backends_have_the_same_migrations_from_version_10_on() {
+        let sqlite: BTreeSet<u32> = versions("migrations/sqlite")
+            .into_iter()
+            .filter(|version| *version >= 10)
+            .collect();
+        assert_eq!(sqlite, versions("migrations/postgres"));
+    }
+}

@@ -4,7 +4,10 @@
 -- milliseconds as on the wire, JSON kept as the exact text Roster wrote. Text that listings sort
 -- by is: byte order, as SQLite sorts, whatever the database's locale.
 
--- Substring search (`query`, `email_address_query`, ...) uses trigram GIN indexes.
+-- Substring search (`query`, `email_address_query`, ...) uses trigram GIN indexes. They are
+-- built with fastupdate off: with it on, new entries wait in an unsorted pending list that
+-- every search reads in full until a vacuum merges it (13 ms instead of 1.8 ms per search
+-- after seeding 100,000 users); off, each write files its trigrams at once.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 CREATE TABLE users (
@@ -52,11 +55,11 @@ CREATE INDEX users_first_name ON users (first_name, id);
 CREATE INDEX users_last_name ON users (last_name, id);
 CREATE INDEX users_last_active_at ON users (last_active_at, id);
 CREATE INDEX users_last_sign_in_at ON users (last_sign_in_at, id);
-CREATE INDEX users_id_trgm ON users USING gin (id gin_trgm_ops);
-CREATE INDEX users_username_trgm ON users USING gin (username gin_trgm_ops);
+CREATE INDEX users_id_trgm ON users USING gin (id gin_trgm_ops) WITH (fastupdate = off);
+CREATE INDEX users_username_trgm ON users USING gin (username gin_trgm_ops) WITH (fastupdate = off);
 CREATE INDEX users_names_trgm ON users USING gin (
     (trim(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))) gin_trgm_ops
-);
+) WITH (fastupdate = off);
 
 CREATE TABLE identifications (
     -- Insertion order, which breaks ties between identifications made in one millisecond.
@@ -80,7 +83,7 @@ CREATE TABLE identifications (
 );
 
 CREATE INDEX identifications_user ON identifications (user_id, created_at);
-CREATE INDEX identifications_value_trgm ON identifications USING gin (value gin_trgm_ops);
+CREATE INDEX identifications_value_trgm ON identifications USING gin (value gin_trgm_ops) WITH (fastupdate = off);
 
 CREATE TABLE api_keys (
     id TEXT COLLATE "C" PRIMARY KEY NOT NULL,
