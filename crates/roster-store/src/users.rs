@@ -1,6 +1,8 @@
 //! The users aggregate: a `users` row and its `identifications` rows, always written together
 //! in one transaction. Triggers (migration 0006) keep the `user_search` row in step.
 
+use std::sync::LazyLock;
+
 use roster_model::users::{
     Identification, IdentificationKind, LockState, LockoutView, Metadata, User, UserFilter,
     UserOrder, Verification, VerificationStatus, VerificationStrategy,
@@ -80,16 +82,24 @@ impl Store {
     ) -> StoreResult<Vec<User>> {
         let mut reader = self.reader().await?;
         let dialect = reader.conn().dialect();
-        let users = on_connection!(reader.conn(), |c| {
-            let mut query = sqlx::QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users"));
+        on_connection!(reader.conn(), |c| {
+            let mut query = sqlx::QueryBuilder::new(select_users(dialect));
             push_filter(&mut query, filter, dialect);
             push_order(&mut query, order, dialect);
-            let rows = query.build().fetch_all(&mut *c).await?;
+            let rows = query
+                .build()
+                .persistent(plan_per_search(dialect))
+                .fetch_all(&mut *c)
+                .await?;
             rows.iter()
-                .map(user_from_row)
-                .collect::<StoreResult<Vec<_>>>()?
-        });
-        attach_identifications(reader.conn(), users).await
+                .map(|row| {
+                    let mut user = user_from_row(row)?;
+                    let identifications: String = row.try_get("identifications")?;
+                    user.identifications = identifications_from_json(&identifications)?;
+                    Ok(user)
+                })
+                .collect()
+        })
     }
 
     pub async fn count_users(&self, filter: &UserFilter) -> StoreResult<i64> {
@@ -98,7 +108,12 @@ impl Store {
         on_connection!(reader.conn(), |c| {
             let mut query = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM users");
             push_filter(&mut query, filter, dialect);
-            let count: i64 = query.build().fetch_one(&mut *c).await?.try_get(0)?;
+            let count: i64 = query
+                .build()
+                .persistent(plan_per_search(dialect))
+                .fetch_one(&mut *c)
+                .await?
+                .try_get(0)?;
             Ok(count)
         })
     }
@@ -258,34 +273,55 @@ fn metadata_text(metadata: &Metadata) -> String {
 // tie on `created_at`, and insertion order (SQLite's rowid, PostgreSQL's `pk`) then decides, not
 // the random id.
 //
-// One statement returns the user and its identifications (as a JSON array), because every
-// statement is a round trip and reading a user is the hottest path. PostgreSQL's JSON has real
-// booleans; they are cast to 0/1 so both backends produce the same array.
+// One statement returns each user with its identifications (as a JSON array), because every
+// statement is a round trip to the connection's thread, and reading users is the hottest path.
+// PostgreSQL's JSON has real booleans; they are cast to 0/1 so both backends give one array.
+static SELECT_USERS_SQLITE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {USER_COLUMNS}, \
+           (SELECT json_group_array(json_array({IDENTIFICATION_COLUMNS}) \
+                   ORDER BY created_at, rowid) \
+              FROM identifications WHERE user_id = users.id) AS identifications \
+         FROM users"
+    )
+});
+
+static SELECT_USERS_POSTGRES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {USER_COLUMNS}, \
+           (SELECT coalesce(json_agg(json_build_array(id, user_id, kind, value, \
+                reserved::int, verification_strategy, verification_status, \
+                verification_attempts, verification_expire_at, \
+                reserved_for_second_factor::int, default_second_factor::int, created_at, \
+                updated_at) ORDER BY created_at, pk), '[]')::text \
+              FROM identifications WHERE user_id = users.id) AS identifications \
+         FROM users"
+    )
+});
+
+/// Whether a listing's prepared statement is kept for reuse. PostgreSQL plans a kept statement
+/// once for any parameters after a few runs, and a plan made without knowing the search term
+/// cannot tell that `ILIKE '%rare%'` matches a handful of rows: it scanned instead of using the
+/// trigram indexes. Unkept, each listing is planned for its own term. SQLite plans the same way
+/// whatever the values, so it keeps its statements.
+fn plan_per_search(dialect: Dialect) -> bool {
+    dialect == Dialect::Sqlite
+}
+
+/// `SELECT` of users with their identifications, ready for a `WHERE`.
+fn select_users(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => &SELECT_USERS_SQLITE,
+        Dialect::Postgres => &SELECT_USERS_POSTGRES,
+    }
+}
+
 async fn load_user(conn: Conn<'_>, id: &str, for_update: bool) -> StoreResult<Option<User>> {
-    let statement = match conn.dialect() {
-        Dialect::Sqlite => format!(
-            "SELECT {USER_COLUMNS}, \
-               (SELECT json_group_array(json_array({IDENTIFICATION_COLUMNS}) \
-                       ORDER BY created_at, rowid) \
-                  FROM identifications WHERE user_id = users.id) AS identifications \
-             FROM users WHERE id = $1"
-        ),
-        Dialect::Postgres => format!(
-            "SELECT {USER_COLUMNS}, \
-               (SELECT coalesce(json_agg(json_build_array(id, user_id, kind, value, \
-                    reserved::int, verification_strategy, verification_status, \
-                    verification_attempts, verification_expire_at, \
-                    reserved_for_second_factor::int, default_second_factor::int, created_at, \
-                    updated_at) ORDER BY created_at, pk), '[]')::text \
-                  FROM identifications WHERE user_id = users.id) AS identifications \
-             FROM users WHERE id = $1{}",
-            if for_update {
-                " FOR UPDATE OF users"
-            } else {
-                ""
-            }
-        ),
+    let lock = match conn.dialect() {
+        Dialect::Postgres if for_update => " FOR UPDATE OF users",
+        _ => "",
     };
+    let statement = format!("{} WHERE id = $1{lock}", select_users(conn.dialect()));
     on_connection!(conn, |c| {
         let row = sqlx::query(sqlx::AssertSqlSafe(statement))
             .bind(id)
@@ -338,37 +374,6 @@ fn identifications_from_json(text: &str) -> StoreResult<Vec<Identification>> {
             })
         })
         .collect()
-}
-
-/// Loads the identifications of a page of users with one query rather than one per user.
-async fn attach_identifications(conn: Conn<'_>, mut users: Vec<User>) -> StoreResult<Vec<User>> {
-    if users.is_empty() {
-        return Ok(users);
-    }
-    let insertion_order = match conn.dialect() {
-        Dialect::Sqlite => "rowid",
-        Dialect::Postgres => "pk",
-    };
-    let identifications = on_connection!(conn, |c| {
-        let mut query = sqlx::QueryBuilder::new(format!(
-            "SELECT {IDENTIFICATION_COLUMNS} FROM identifications WHERE user_id IN ("
-        ));
-        let mut ids = query.separated(", ");
-        for user in &users {
-            ids.push_bind(user.id.clone());
-        }
-        query.push(format!(") ORDER BY created_at, {insertion_order}"));
-        let rows = query.build().fetch_all(&mut *c).await?;
-        rows.iter()
-            .map(identification_from_row)
-            .collect::<StoreResult<Vec<_>>>()?
-    });
-    for identification in identifications {
-        if let Some(user) = users.iter_mut().find(|u| u.id == identification.user_id) {
-            user.identifications.push(identification);
-        }
-    }
-    Ok(users)
 }
 
 #[derive(FromRow)]
@@ -463,8 +468,8 @@ fn parse_metadata(text: &str) -> StoreResult<Metadata> {
     }
 }
 
-#[derive(FromRow)]
-pub(crate) struct IdentificationRow {
+/// One identification's columns, as the JSON array of `select_users` carries them.
+struct IdentificationRow {
     id: String,
     user_id: String,
     kind: String,
@@ -478,13 +483,6 @@ pub(crate) struct IdentificationRow {
     default_second_factor: bool,
     created_at: i64,
     updated_at: i64,
-}
-
-pub(crate) fn identification_from_row<'r, R: Row>(row: &'r R) -> StoreResult<Identification>
-where
-    IdentificationRow: FromRow<'r, R>,
-{
-    identification_from_columns(IdentificationRow::from_row(row)?)
 }
 
 fn identification_from_columns(row: IdentificationRow) -> StoreResult<Identification> {
