@@ -152,6 +152,10 @@ impl Users {
         now: i64,
     ) -> DomainResult<CodeVerification> {
         let mut tx = self.store().begin().await?;
+        // The owner is locked first, as every write that touches a user's rows does: the
+        // deletion of an identification (which removes its verifications) locks the user and
+        // then these rows, and the opposite order here could deadlock with it on PostgreSQL.
+        let mut user = load_owner(&mut tx, kind, &read.identification_id).await?;
         // Re-read under the write lock: a concurrent attempt may have landed meanwhile.
         let mut verification = tx.load_verification(&read.id).await?.ok_or_else(|| {
             DomainError::field("verification_id", FieldErrorKind::ResourceNotFound)
@@ -178,7 +182,6 @@ impl Users {
         };
         tx.record_verification_attempt(&verification, previous_attempts)
             .await?;
-        let mut user = load_owner(&mut tx, kind, &verification.identification_id).await?;
         let mut identification = find(&user, kind, &verification.identification_id)?.clone();
         if !identification.is_verified() {
             identification.verification = Some(Verification {

@@ -49,7 +49,23 @@ impl Store {
 }
 
 impl Tx {
+    /// Reads a session for modification. On PostgreSQL this locks its user's row first and
+    /// then the session's: writes to a user (a ban closing its sessions) lock in that order
+    /// too, so a session write and a user write never wait on each other in a cycle. A
+    /// session's user never changes, so reading it before taking the locks is safe.
     pub async fn load_session(&mut self, id: &str) -> StoreResult<Option<Session>> {
+        if self.conn().dialect() == Dialect::Postgres {
+            let Some(session) = load_session(self.conn(), id, false).await? else {
+                return Ok(None);
+            };
+            on_connection!(self.conn(), |c| sqlx::query(
+                "SELECT 1 FROM users WHERE id = $1 FOR UPDATE"
+            )
+            .bind(&session.user_id)
+            .fetch_optional(&mut *c)
+            .await?
+            .is_some());
+        }
         load_session(self.conn(), id, true).await
     }
 

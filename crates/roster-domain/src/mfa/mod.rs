@@ -180,13 +180,17 @@ impl Users {
         };
         let now = now_millis();
         let mut tx = self.store().begin().await?;
+        // The user is locked before its codes, the order every write to a user keeps (two
+        // orders could deadlock on PostgreSQL); it also makes two requests that use the last
+        // two codes at once take turns, so the second sees none left and turns them off.
+        let Some(mut user) = tx.load_user(user_id).await? else {
+            return Ok(false);
+        };
         if !tx.consume_backup_code(&code_id).await? {
             // Used by a concurrent request a moment ago.
             return Ok(false);
         }
-        if tx.count_backup_codes(user_id).await? == 0
-            && let Some(mut user) = tx.load_user(user_id).await?
-        {
+        if tx.count_backup_codes(user_id).await? == 0 {
             let totp = user.totp_enabled;
             set_second_factors(&mut user, totp, false, now);
             crate::users::write(&mut tx, &mut user, now).await?;

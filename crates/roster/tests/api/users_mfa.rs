@@ -338,3 +338,22 @@ async fn an_operator_lock_refuses_right_codes_until_unlocked() {
         .ok();
     assert_eq!(verify(&app, &id, &code(0)).await.ok()["code_type"], "totp");
 }
+
+/// The last codes used at the same moment: whichever request finishes second must see that
+/// none are left and turn backup codes off, on a backend where both run at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn using_the_last_backup_codes_at_once_turns_them_off() {
+    let app = spawn_app().await;
+    for round in 0..4 {
+        let codes: Vec<String> = (0..4).map(|n| format!("race-{round}-{n}")).collect();
+        let user = app.create_user(json!({"backup_codes": codes})).await;
+        let id = user["id"].as_str().expect("id");
+        let replies = join_all(codes.iter().map(|code| verify(&app, id, code))).await;
+        for reply in replies {
+            assert_eq!(reply.status.as_u16(), 200, "round {round}: {}", reply.body);
+        }
+        let user = app.user(id).await;
+        assert_eq!(user["backup_code_enabled"], false, "round {round}");
+        assert_eq!(user["two_factor_enabled"], false, "round {round}");
+    }
+}
