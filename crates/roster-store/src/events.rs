@@ -43,7 +43,8 @@ impl Store {
 
 impl Tx {
     /// Appends an event and queues its delivery to every endpoint that subscribes to its type;
-    /// `new_delivery_id` names each delivery. Returns how many deliveries were queued.
+    /// `new_delivery_id` names each delivery. Returns how many deliveries were queued (none,
+    /// and nothing stored, when no endpoint subscribes).
     pub async fn insert_event(
         &mut self,
         event: &EventRecord,
@@ -62,7 +63,19 @@ impl Tx {
                  ORDER BY created_at, id"
             }
         };
+        // An event nobody subscribes to is not stored: its id reaches no one, so it could
+        // never be replayed, and it would only cost every write a row and its WAL bytes.
         let (seq, endpoints): (i64, Vec<String>) = on_connection!(self.conn(), |c| {
+            let endpoints: Vec<String> = sqlx::query(subscribers)
+                .bind(&event.event_type)
+                .fetch_all(&mut *c)
+                .await?
+                .iter()
+                .map(|row| row.try_get(0))
+                .collect::<Result<_, _>>()?;
+            if endpoints.is_empty() {
+                return Ok(0);
+            }
             let seq: i64 = sqlx::query(
                 "INSERT INTO events (id, type, ordering_key, payload, created_at) \
                  VALUES ($1, $2, $3, $4, $5) RETURNING seq",
@@ -75,13 +88,6 @@ impl Tx {
             .fetch_one(&mut *c)
             .await?
             .try_get(0)?;
-            let endpoints = sqlx::query(subscribers)
-                .bind(&event.event_type)
-                .fetch_all(&mut *c)
-                .await?
-                .iter()
-                .map(|row| row.try_get(0))
-                .collect::<Result<_, _>>()?;
             (seq, endpoints)
         });
         for endpoint_id in &endpoints {
