@@ -3,7 +3,7 @@
 use roster_model::time::Millis;
 use sqlx::{FromRow, Row};
 
-use crate::{Store, StoreResult, on_connection};
+use crate::{Store, StoreResult, execute, on_connection};
 
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct ApiKeyRecord {
@@ -18,19 +18,17 @@ pub struct ApiKeyRecord {
 impl Store {
     pub async fn insert_api_key(&self, record: &ApiKeyRecord, key_hash: &[u8]) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        on_connection!(tx.conn(), |c| sqlx::query(
+        execute!(
+            tx.conn(),
             "INSERT INTO api_keys (id, key_hash, prefix, environment, label, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&record.id)
-        .bind(key_hash)
-        .bind(&record.prefix)
-        .bind(&record.environment)
-        .bind(&record.label)
-        .bind(record.created_at)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            &record.id,
+            key_hash,
+            &record.prefix,
+            &record.environment,
+            &record.label,
+            record.created_at
+        );
         tx.commit().await
     }
 
@@ -60,14 +58,12 @@ impl Store {
     /// Marks a key revoked; false when no unrevoked key has that id.
     pub async fn revoke_api_key(&self, id: &str, now: Millis) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        let rows = on_connection!(tx.conn(), |c| sqlx::query(
-            "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL"
-        )
-        .bind(id)
-        .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        let rows = execute!(
+            tx.conn(),
+            "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            id,
+            now
+        );
         tx.commit().await?;
         Ok(rows == 1)
     }

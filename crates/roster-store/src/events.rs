@@ -5,7 +5,7 @@
 use roster_model::time::Millis;
 use sqlx::Row;
 
-use crate::{Dialect, Store, StoreResult, Tx, on_connection};
+use crate::{Dialect, Store, StoreResult, Tx, execute, on_connection};
 
 /// One event as the outbox stores it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,18 +111,16 @@ impl Tx {
         ordering_key: Option<&str>,
         now: Millis,
     ) -> StoreResult<()> {
-        on_connection!(self.conn(), |c| sqlx::query(
+        execute!(
+            self.conn(),
             "INSERT INTO webhook_deliveries (id, event_seq, endpoint_id, ordering_key, status, \
              attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5)",
-        )
-        .bind(id)
-        .bind(event_seq)
-        .bind(endpoint_id)
-        .bind(ordering_key)
-        .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            id,
+            event_seq,
+            endpoint_id,
+            ordering_key,
+            now
+        );
         Ok(())
     }
 }

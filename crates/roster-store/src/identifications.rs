@@ -5,7 +5,7 @@ use roster_model::users::Identification;
 use sqlx::Row;
 
 use crate::error::classify;
-use crate::{Store, StoreResult, Tx, on_connection};
+use crate::{Store, StoreResult, Tx, execute, on_connection};
 
 impl Store {
     /// The user an identification belongs to.
@@ -62,13 +62,7 @@ impl Tx {
     }
 
     pub async fn delete_identification(&mut self, id: &str) -> StoreResult<bool> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
-            "DELETE FROM identifications WHERE id = $1"
-        )
-        .bind(id)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        let rows = execute!(self.conn(), "DELETE FROM identifications WHERE id = $1", id);
         Ok(rows == 1)
     }
 }

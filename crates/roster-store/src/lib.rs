@@ -131,6 +131,19 @@ macro_rules! on_connection {
 }
 pub(crate) use on_connection;
 
+/// Runs one statement that changes rows, binding `$value`s in order, on either backend, and
+/// gives how many rows it changed: the common case of `on_connection!`.
+macro_rules! execute {
+    ($conn:expr, $sql:expr $(, $value:expr)* $(,)?) => {
+        $crate::on_connection!($conn, |c| sqlx::query($sql)
+            $(.bind($value))*
+            .execute(&mut *c)
+            .await?
+            .rows_affected())
+    };
+}
+pub(crate) use execute;
+
 /// A pooled reader connection, held for the statements of one read.
 pub(crate) enum Reader {
     Sqlite(PoolConnection<Sqlite>),
@@ -229,4 +242,17 @@ impl Tx {
     pub fn after_commit(&mut self, hook: impl FnOnce() + Send + 'static) {
         self.after_commit.push(Box::new(hook));
     }
+}
+
+/// A fresh SQLite store in `dir`, for the store's own unit tests.
+#[cfg(test)]
+pub(crate) async fn test_store(dir: &tempfile::TempDir) -> Store {
+    Store::open(&StoreOptions {
+        url: format!("sqlite://{}", dir.path().join("t.db").display()),
+        durability: Durability::Normal,
+        max_readers: 2,
+        max_connections: 2,
+    })
+    .await
+    .expect("store opens")
 }

@@ -10,7 +10,7 @@
 use roster_model::time::Millis;
 use sqlx::Row;
 
-use crate::{Store, StoreResult, on_connection};
+use crate::{Store, StoreResult, execute, on_connection};
 
 /// The result of asking for one more verification attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,11 +71,7 @@ impl Store {
         let sql = "UPDATE users SET failed_attempts = 0, version = version + 1 \
                    WHERE id = $1 AND locked_at IS NULL AND failed_attempts <> 0";
         let mut tx = self.begin().await?;
-        on_connection!(tx.conn(), |c| sqlx::query(sql)
-            .bind(user_id)
-            .execute(&mut *c)
-            .await?
-            .rows_affected());
+        execute!(tx.conn(), sql, user_id);
         tx.commit().await
     }
 
@@ -85,11 +81,7 @@ impl Store {
         let sql = "UPDATE users SET failed_attempts = failed_attempts - 1, version = version + 1 \
                    WHERE id = $1 AND locked_at IS NULL AND failed_attempts > 0";
         let mut tx = self.begin().await?;
-        on_connection!(tx.conn(), |c| sqlx::query(sql)
-            .bind(user_id)
-            .execute(&mut *c)
-            .await?
-            .rows_affected());
+        execute!(tx.conn(), sql, user_id);
         tx.commit().await
     }
 
@@ -105,14 +97,7 @@ impl Store {
         let sql = "UPDATE users SET locked_at = $2, lock_expires_at = $4, version = version + 1 \
                    WHERE id = $1 AND locked_at IS NULL AND failed_attempts >= $3";
         let mut tx = self.begin().await?;
-        let rows = on_connection!(tx.conn(), |c| sqlx::query(sql)
-            .bind(user_id)
-            .bind(now)
-            .bind(max_attempts)
-            .bind(expires_at)
-            .execute(&mut *c)
-            .await?
-            .rows_affected());
+        let rows = execute!(tx.conn(), sql, user_id, now, max_attempts, expires_at);
         tx.commit().await?;
         Ok(rows == 1)
     }

@@ -4,7 +4,7 @@
 use roster_model::time::Millis;
 use sqlx::{FromRow, Row};
 
-use crate::{Store, StoreResult, Tx, on_connection};
+use crate::{Store, StoreResult, Tx, execute, on_connection};
 
 /// A TOTP secret as stored: sealed under the key `key_id`.
 #[derive(Clone, Debug, PartialEq, Eq, FromRow)]
@@ -66,20 +66,18 @@ impl Tx {
         sealed_secret: &[u8],
         now: Millis,
     ) -> StoreResult<()> {
-        on_connection!(self.conn(), |c| sqlx::query(
+        execute!(
+            self.conn(),
             "INSERT INTO totp_secrets (user_id, key_id, sealed_secret, last_used_step, created_at, \
              updated_at) VALUES ($1, $2, $3, NULL, $4, $4) \
              ON CONFLICT (user_id) DO UPDATE SET key_id = excluded.key_id, \
              sealed_secret = excluded.sealed_secret, last_used_step = NULL, \
              updated_at = excluded.updated_at",
-        )
-        .bind(user_id)
-        .bind(key_id)
-        .bind(sealed_secret)
-        .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            user_id,
+            key_id,
+            sealed_secret,
+            now
+        );
         Ok(())
     }
 
@@ -91,43 +89,37 @@ impl Tx {
         key_id: &str,
         sealed_secret: &[u8],
     ) -> StoreResult<bool> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
+        let rows = execute!(
+            self.conn(),
             "UPDATE totp_secrets SET key_id = $3, sealed_secret = $4 \
              WHERE user_id = $1 AND key_id = $2",
-        )
-        .bind(user_id)
-        .bind(old_key_id)
-        .bind(key_id)
-        .bind(sealed_secret)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            user_id,
+            old_key_id,
+            key_id,
+            sealed_secret
+        );
         Ok(rows == 1)
     }
 
     pub async fn delete_totp_secret(&mut self, user_id: &str) -> StoreResult<bool> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
-            "DELETE FROM totp_secrets WHERE user_id = $1"
-        )
-        .bind(user_id)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        let rows = execute!(
+            self.conn(),
+            "DELETE FROM totp_secrets WHERE user_id = $1",
+            user_id
+        );
         Ok(rows == 1)
     }
 
     /// Records that the code of `step` was accepted. The condition makes this the single
     /// atomic check against replay: of two requests with the same code only one gets `true`.
     pub async fn use_totp_step(&mut self, user_id: &str, step: i64) -> StoreResult<bool> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
+        let rows = execute!(
+            self.conn(),
             "UPDATE totp_secrets SET last_used_step = $2 \
              WHERE user_id = $1 AND (last_used_step IS NULL OR last_used_step < $2)",
-        )
-        .bind(user_id)
-        .bind(step)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            user_id,
+            step
+        );
         Ok(rows == 1)
     }
 
@@ -157,25 +149,21 @@ impl Tx {
     }
 
     pub async fn delete_backup_codes(&mut self, user_id: &str) -> StoreResult<u64> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
-            "DELETE FROM backup_codes WHERE user_id = $1"
-        )
-        .bind(user_id)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        let rows = execute!(
+            self.conn(),
+            "DELETE FROM backup_codes WHERE user_id = $1",
+            user_id
+        );
         Ok(rows)
     }
 
     /// Consumes one backup code. Only one of two concurrent uses of a code gets `true`.
     pub async fn consume_backup_code(&mut self, code_id: &str) -> StoreResult<bool> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
-            "DELETE FROM backup_codes WHERE id = $1"
-        )
-        .bind(code_id)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        let rows = execute!(
+            self.conn(),
+            "DELETE FROM backup_codes WHERE id = $1",
+            code_id
+        );
         Ok(rows == 1)
     }
 

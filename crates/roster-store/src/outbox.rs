@@ -10,7 +10,7 @@ use roster_model::messages::{Channel, DeliveryState, NewMessage, OutboxMessage};
 use roster_model::time::Millis;
 use sqlx::FromRow;
 
-use crate::{Dialect, Store, StoreError, StoreResult, Tx, on_connection};
+use crate::{Dialect, Store, StoreError, StoreResult, Tx, execute, on_connection};
 
 const COLUMNS: &str = "id, channel, recipient, subject, body, template, attempts, \
     next_attempt_at, last_error, sent_at, failed_at, created_at";
@@ -34,23 +34,21 @@ struct MessageRow {
 impl Tx {
     /// Queues a message; it is sent only if this transaction commits.
     pub async fn enqueue_message(&mut self, message: &NewMessage) -> StoreResult<()> {
-        on_connection!(self.conn(), |c| sqlx::query(
+        execute!(
+            self.conn(),
             "INSERT INTO outbox (id, channel, recipient, subject, body, template, user_id, \
              sensitive, next_attempt_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-        )
-        .bind(&message.id)
-        .bind(message.channel.as_str())
-        .bind(&message.recipient)
-        .bind(&message.subject)
-        .bind(&message.body)
-        .bind(message.template)
-        .bind(&message.user_id)
-        .bind(message.sensitive)
-        .bind(message.created_at)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            &message.id,
+            message.channel.as_str(),
+            &message.recipient,
+            &message.subject,
+            &message.body,
+            message.template,
+            &message.user_id,
+            message.sensitive,
+            message.created_at
+        );
         Ok(())
     }
 }
@@ -108,16 +106,14 @@ impl Store {
     /// Stamps a delivered message; a one-time code in its body is erased.
     pub async fn mark_message_sent(&self, id: &str, now: Millis) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        on_connection!(tx.conn(), |c| sqlx::query(
+        execute!(
+            tx.conn(),
             "UPDATE outbox SET sent_at = $2, lease_until = NULL, last_error = NULL, \
              body = CASE WHEN sensitive THEN '' ELSE body END \
              WHERE id = $1 AND sent_at IS NULL",
-        )
-        .bind(id)
-        .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            id,
+            now
+        );
         tx.commit().await
     }
 
@@ -130,19 +126,17 @@ impl Store {
         now: Millis,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        on_connection!(tx.conn(), |c| sqlx::query(
+        execute!(
+            tx.conn(),
             "UPDATE outbox SET lease_until = NULL, last_error = $2, \
              next_attempt_at = COALESCE($3, next_attempt_at), \
              failed_at = CASE WHEN $3 IS NULL THEN $4 ELSE NULL END \
              WHERE id = $1 AND sent_at IS NULL",
-        )
-        .bind(id)
-        .bind(error)
-        .bind(retry_at)
-        .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            id,
+            error,
+            retry_at,
+            now
+        );
         tx.commit().await
     }
 
@@ -189,18 +183,7 @@ mod tests {
     use roster_model::messages::NewMessage;
 
     use super::*;
-    use crate::{Durability, StoreOptions};
-
-    async fn store(dir: &tempfile::TempDir) -> Store {
-        Store::open(&StoreOptions {
-            url: format!("sqlite://{}", dir.path().join("t.db").display()),
-            durability: Durability::Normal,
-            max_readers: 2,
-            max_connections: 2,
-        })
-        .await
-        .unwrap()
-    }
+    use crate::test_store as store;
 
     async fn queue(store: &Store, id: &str, channel: Channel, at: Millis) {
         let mut tx = store.begin().await.unwrap();

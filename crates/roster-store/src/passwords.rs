@@ -5,7 +5,7 @@ use std::fmt;
 use roster_model::time::Millis;
 use sqlx::FromRow;
 
-use crate::{Store, StoreResult, Tx, on_connection};
+use crate::{Store, StoreResult, Tx, execute, on_connection};
 
 /// A stored password digest and the hasher that reads it.
 #[derive(Clone, PartialEq, Eq, FromRow)]
@@ -43,19 +43,17 @@ impl Tx {
         record: &PasswordRecord,
         now: Millis,
     ) -> StoreResult<()> {
-        on_connection!(self.conn(), |c| sqlx::query(
+        execute!(
+            self.conn(),
             "INSERT INTO password_digests (user_id, hasher, digest, updated_at) \
              VALUES ($1, $2, $3, $4) \
              ON CONFLICT (user_id) DO UPDATE SET hasher = excluded.hasher, \
              digest = excluded.digest, updated_at = excluded.updated_at",
-        )
-        .bind(user_id)
-        .bind(&record.hasher)
-        .bind(&record.digest)
-        .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            user_id,
+            &record.hasher,
+            &record.digest,
+            now
+        );
         Ok(())
     }
 
@@ -68,30 +66,26 @@ impl Tx {
         new: &PasswordRecord,
         now: Millis,
     ) -> StoreResult<bool> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
+        let rows = execute!(
+            self.conn(),
             "UPDATE password_digests SET hasher = $4, digest = $5, updated_at = $6 \
              WHERE user_id = $1 AND hasher = $2 AND digest = $3",
-        )
-        .bind(user_id)
-        .bind(&old.hasher)
-        .bind(&old.digest)
-        .bind(&new.hasher)
-        .bind(&new.digest)
-        .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            user_id,
+            &old.hasher,
+            &old.digest,
+            &new.hasher,
+            &new.digest,
+            now
+        );
         Ok(rows == 1)
     }
 
     pub async fn delete_password_digest(&mut self, user_id: &str) -> StoreResult<bool> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
-            "DELETE FROM password_digests WHERE user_id = $1"
-        )
-        .bind(user_id)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        let rows = execute!(
+            self.conn(),
+            "DELETE FROM password_digests WHERE user_id = $1",
+            user_id
+        );
         Ok(rows == 1)
     }
 }

@@ -4,7 +4,7 @@ use roster_model::sessions::{Session, SessionFilter, SessionStatus};
 use roster_model::time::Millis;
 use sqlx::{Database, Encode, FromRow, Row, Type};
 
-use crate::{Conn, Dialect, Store, StoreError, StoreResult, Tx, on_connection};
+use crate::{Conn, Dialect, Store, StoreError, StoreResult, Tx, execute, on_connection};
 
 const SESSION_COLUMNS: &str = "id, user_id, client_id, status, last_active_organization_id, \
     last_active_at, expire_at, abandon_at, created_at, updated_at";
@@ -70,39 +70,35 @@ impl Tx {
     }
 
     pub async fn insert_session(&mut self, session: &Session) -> StoreResult<()> {
-        on_connection!(self.conn(), |c| sqlx::query(
+        execute!(
+            self.conn(),
             "INSERT INTO sessions (id, user_id, client_id, status, last_active_organization_id, \
              last_active_at, expire_at, abandon_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&session.id)
-        .bind(&session.user_id)
-        .bind(&session.client_id)
-        .bind(session.status.as_str())
-        .bind(&session.last_active_organization_id)
-        .bind(session.last_active_at)
-        .bind(session.expire_at)
-        .bind(session.abandon_at)
-        .bind(session.created_at)
-        .bind(session.updated_at)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            &session.id,
+            &session.user_id,
+            &session.client_id,
+            session.status.as_str(),
+            &session.last_active_organization_id,
+            session.last_active_at,
+            session.expire_at,
+            session.abandon_at,
+            session.created_at,
+            session.updated_at
+        );
         Ok(())
     }
 
     /// Writes a session's status and activity time back.
     pub async fn update_session(&mut self, session: &Session) -> StoreResult<()> {
-        on_connection!(self.conn(), |c| sqlx::query(
+        execute!(
+            self.conn(),
             "UPDATE sessions SET status = $2, last_active_at = $3, updated_at = $4 WHERE id = $1",
-        )
-        .bind(&session.id)
-        .bind(session.status.as_str())
-        .bind(session.last_active_at)
-        .bind(session.updated_at)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            &session.id,
+            session.status.as_str(),
+            session.last_active_at,
+            session.updated_at
+        );
         Ok(())
     }
 
@@ -133,17 +129,15 @@ impl Tx {
         last_active_at: Millis,
         signed_in: bool,
     ) -> StoreResult<()> {
-        on_connection!(self.conn(), |c| sqlx::query(
+        execute!(
+            self.conn(),
             "UPDATE users SET last_active_at = CASE WHEN COALESCE(last_active_at, 0) > $2 \
              THEN last_active_at ELSE $2 END, \
              last_sign_in_at = CASE WHEN $3 THEN $2 ELSE last_sign_in_at END WHERE id = $1",
-        )
-        .bind(user_id)
-        .bind(last_active_at)
-        .bind(signed_in)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            user_id,
+            last_active_at,
+            signed_in
+        );
         Ok(())
     }
 }

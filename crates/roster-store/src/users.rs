@@ -11,7 +11,7 @@ use sqlx::{FromRow, Row};
 
 use crate::error::classify;
 use crate::search::{push_filter, push_order};
-use crate::{Conn, Dialect, Store, StoreError, StoreResult, Tx, on_connection};
+use crate::{Conn, Dialect, Store, StoreError, StoreResult, Tx, execute, on_connection};
 
 const USER_COLUMNS: &str = "id, external_id, username, first_name, last_name, locale, \
     primary_email_address_id, primary_phone_number_id, primary_web3_wallet_id, \
@@ -216,13 +216,7 @@ impl Tx {
     }
 
     pub async fn delete_user(&mut self, id: &str) -> StoreResult<bool> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
-            "DELETE FROM users WHERE id = $1"
-        )
-        .bind(id)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        let rows = execute!(self.conn(), "DELETE FROM users WHERE id = $1", id);
         Ok(rows == 1)
     }
 

@@ -4,7 +4,7 @@ use roster_model::messages::CodeVerification;
 use roster_model::users::{VerificationStatus, VerificationStrategy};
 use sqlx::FromRow;
 
-use crate::{Store, StoreError, StoreResult, Tx, on_connection};
+use crate::{Store, StoreError, StoreResult, Tx, execute, on_connection};
 
 const COLUMNS: &str = "id, identification_id, user_id, strategy, status, code_digest, attempts, \
     max_attempts, expire_at, created_at, updated_at";
@@ -39,24 +39,24 @@ impl Store {
 
 impl Tx {
     pub async fn insert_verification(&mut self, v: &CodeVerification) -> StoreResult<()> {
-        on_connection!(self.conn(), |c| sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO verifications ({COLUMNS}) \
+        execute!(
+            self.conn(),
+            sqlx::AssertSqlSafe(format!(
+                "INSERT INTO verifications ({COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        )))
-        .bind(&v.id)
-        .bind(&v.identification_id)
-        .bind(&v.user_id)
-        .bind(v.strategy.as_str())
-        .bind(v.status.as_str())
-        .bind(&v.code_digest)
-        .bind(v.attempts)
-        .bind(v.max_attempts)
-        .bind(v.expire_at)
-        .bind(v.created_at)
-        .bind(v.updated_at)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            )),
+            &v.id,
+            &v.identification_id,
+            &v.user_id,
+            v.strategy.as_str(),
+            v.status.as_str(),
+            &v.code_digest,
+            v.attempts,
+            v.max_attempts,
+            v.expire_at,
+            v.created_at,
+            v.updated_at
+        );
         Ok(())
     }
 
@@ -91,18 +91,16 @@ impl Tx {
         v: &CodeVerification,
         previous_attempts: i64,
     ) -> StoreResult<bool> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
+        let rows = execute!(
+            self.conn(),
             "UPDATE verifications SET status = $2, attempts = $3, updated_at = $4 \
              WHERE id = $1 AND attempts = $5",
-        )
-        .bind(&v.id)
-        .bind(v.status.as_str())
-        .bind(v.attempts)
-        .bind(v.updated_at)
-        .bind(previous_attempts)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            &v.id,
+            v.status.as_str(),
+            v.attempts,
+            v.updated_at,
+            previous_attempts
+        );
         Ok(rows == 1)
     }
 }

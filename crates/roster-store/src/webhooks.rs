@@ -8,7 +8,7 @@ use roster_model::time::Millis;
 use roster_model::webhooks::{ClaimedDelivery, Delivery, DeliveryStatus, WebhookEndpoint};
 use sqlx::{FromRow, Row};
 
-use crate::{Dialect, Store, StoreError, StoreResult, Tx, on_connection};
+use crate::{Dialect, Store, StoreError, StoreResult, Tx, execute, on_connection};
 
 /// What one delivery attempt produced, as the domain decided to record it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,22 +230,20 @@ impl Store {
         record: &AttemptRecord,
     ) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        on_connection!(tx.conn(), |c| sqlx::query(
+        execute!(
+            tx.conn(),
             "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, \
              last_attempt_at = $3, next_attempt_at = $4, last_response_code = $5, \
              last_error = $6, lease_until = NULL, \
              delivered_at = CASE WHEN $2 = 'delivered' THEN $3 ELSE delivered_at END \
              WHERE id = $1 AND status = 'pending'",
-        )
-        .bind(delivery_id)
-        .bind(record.status.as_str())
-        .bind(record.attempted_at)
-        .bind(record.next_attempt_at)
-        .bind(record.response_code)
-        .bind(&record.error)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            delivery_id,
+            record.status.as_str(),
+            record.attempted_at,
+            record.next_attempt_at,
+            record.response_code,
+            &record.error
+        );
         tx.commit().await
     }
 }
@@ -257,20 +255,18 @@ impl Tx {
         key_id: &str,
         sealed_secret: &[u8],
     ) -> StoreResult<()> {
-        on_connection!(self.conn(), |c| sqlx::query(
+        execute!(
+            self.conn(),
             "INSERT INTO webhook_endpoints (id, url, events, key_id, sealed_secret, created_at, \
              updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&endpoint.id)
-        .bind(&endpoint.url)
-        .bind(events_text(endpoint.events.as_deref()))
-        .bind(key_id)
-        .bind(sealed_secret)
-        .bind(endpoint.created_at)
-        .bind(endpoint.updated_at)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            &endpoint.id,
+            &endpoint.url,
+            events_text(endpoint.events.as_deref()),
+            key_id,
+            sealed_secret,
+            endpoint.created_at,
+            endpoint.updated_at
+        );
         Ok(())
     }
 
@@ -278,16 +274,14 @@ impl Tx {
         &mut self,
         endpoint: &WebhookEndpoint,
     ) -> StoreResult<bool> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
+        let rows = execute!(
+            self.conn(),
             "UPDATE webhook_endpoints SET url = $2, events = $3, updated_at = $4 WHERE id = $1",
-        )
-        .bind(&endpoint.id)
-        .bind(&endpoint.url)
-        .bind(events_text(endpoint.events.as_deref()))
-        .bind(endpoint.updated_at)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            &endpoint.id,
+            &endpoint.url,
+            events_text(endpoint.events.as_deref()),
+            endpoint.updated_at
+        );
         Ok(rows == 1)
     }
 
@@ -299,29 +293,25 @@ impl Tx {
         key_id: &str,
         sealed_secret: &[u8],
     ) -> StoreResult<bool> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
+        let rows = execute!(
+            self.conn(),
             "UPDATE webhook_endpoints SET key_id = $3, sealed_secret = $4 \
              WHERE id = $1 AND key_id = $2",
-        )
-        .bind(id)
-        .bind(old_key_id)
-        .bind(key_id)
-        .bind(sealed_secret)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+            id,
+            old_key_id,
+            key_id,
+            sealed_secret
+        );
         Ok(rows == 1)
     }
 
     /// Deletes the endpoint and, with it, its deliveries.
     pub async fn delete_webhook_endpoint(&mut self, id: &str) -> StoreResult<bool> {
-        let rows = on_connection!(self.conn(), |c| sqlx::query(
-            "DELETE FROM webhook_endpoints WHERE id = $1"
-        )
-        .bind(id)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        let rows = execute!(
+            self.conn(),
+            "DELETE FROM webhook_endpoints WHERE id = $1",
+            id
+        );
         Ok(rows == 1)
     }
 
@@ -426,18 +416,7 @@ where
 mod tests {
     use roster_model::webhooks::{DeliveryStatus, WebhookEndpoint};
 
-    use crate::{AttemptRecord, Durability, EventRecord, Store, StoreOptions};
-
-    async fn store(dir: &tempfile::TempDir) -> Store {
-        Store::open(&StoreOptions {
-            url: format!("sqlite://{}", dir.path().join("t.db").display()),
-            durability: Durability::Normal,
-            max_readers: 1,
-            max_connections: 2,
-        })
-        .await
-        .expect("store")
-    }
+    use crate::{AttemptRecord, EventRecord, test_store as store};
 
     fn event(id: &str, created_at: i64) -> EventRecord {
         EventRecord {
