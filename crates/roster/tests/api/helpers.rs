@@ -191,6 +191,86 @@ pub async fn run_roster(
         .expect("joined")
 }
 
+/// `roster serve` as a process of a test's own (so that it can be killed), stopped on drop.
+pub struct RosterProcess {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for RosterProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl RosterProcess {
+    /// SIGKILL: no shutdown of any kind.
+    pub fn sigkill(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+}
+
+/// Starts `roster serve` on `data_dir` (and its database) with `key`, one-second webhook
+/// retries and `settings`, and waits until it answers.
+pub async fn start_roster(
+    data_dir: &std::path::Path,
+    key: &str,
+    settings: &[(&str, &str)],
+) -> RosterProcess {
+    use std::process::Stdio;
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("address").port()
+    };
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_roster"));
+    // Only this server's settings: a ROSTER_* variable of the caller must not leak in.
+    for (name, _) in std::env::vars() {
+        if name.starts_with("ROSTER_") {
+            command.env_remove(name);
+        }
+    }
+    let child = command
+        .arg("serve")
+        .env("ROSTER_DATA_DIR", data_dir)
+        .envs(database_env(data_dir))
+        .env("ROSTER_ADDR", format!("127.0.0.1:{port}"))
+        .env("ROSTER_SECRET_KEY", key)
+        .env(
+            "ROSTER_WEBHOOKS__RETRY_SCHEDULE_SECONDS",
+            "[1, 1, 1, 1, 1, 1, 1]",
+        )
+        .env("ROSTER_WEBHOOKS__TIMEOUT_SECONDS", "2")
+        .envs(settings.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("roster starts");
+    let mut server = RosterProcess {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .is_err()
+    {
+        if let Some(status) = server.child.try_wait().expect("status") {
+            panic!("roster exited at start: {status}");
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "roster did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    server
+}
+
 pub fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nanos = SystemTime::now()

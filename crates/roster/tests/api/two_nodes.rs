@@ -6,40 +6,21 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures::future::join_all;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::helpers::{RosterProcess, start_roster};
 use crate::receiver::Receiver;
 
 const KEY: &str = "sk_test_two_nodes_0123456789abcdef";
 
-struct Node {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Node {
-    fn sigkill(&mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-    }
-}
-
 /// Both nodes on one data folder: they read the same encryption and session signing keys from
 /// it, and the same database (the SQLite file in it, or its PostgreSQL schema).
 struct Cluster {
-    nodes: [Node; 2],
+    nodes: [RosterProcess; 2],
     client: reqwest::Client,
     // Dropped after the nodes, so that no process outlives its data.
     _data_dir: tempfile::TempDir,
@@ -69,58 +50,11 @@ impl Answer {
     }
 }
 
-async fn start_node(data_dir: &Path, settings: &[(&str, &str)]) -> Node {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("address").port()
-    };
-    let mut command = Command::new(env!("CARGO_BIN_EXE_roster"));
-    // Only this node's settings: a ROSTER_* variable of the caller must not leak in.
-    for (name, _) in std::env::vars() {
-        if name.starts_with("ROSTER_") {
-            command.env_remove(name);
-        }
-    }
-    let child = command
-        .arg("serve")
-        .env("ROSTER_DATA_DIR", data_dir)
-        .envs(crate::helpers::database_env(data_dir))
-        .env("ROSTER_ADDR", format!("127.0.0.1:{port}"))
-        .env("ROSTER_SECRET_KEY", KEY)
-        .env(
-            "ROSTER_WEBHOOKS__RETRY_SCHEDULE_SECONDS",
-            "[1, 1, 1, 1, 1, 1, 1]",
-        )
-        .env("ROSTER_WEBHOOKS__TIMEOUT_SECONDS", "2")
-        // Two servers and the test share two cores: a hash may wait its turn for a while.
-        .env("ROSTER_INSTANCE__PASSWORD_HASHING__MAX_WAIT_MS", "60000")
-        .envs(settings.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("roster starts");
-    let mut node = Node {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let client = reqwest::Client::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while client
-        .get(format!("{}/healthz", node.base))
-        .send()
-        .await
-        .is_err()
-    {
-        if let Some(status) = node.child.try_wait().expect("status") {
-            panic!("roster exited at start: {status}");
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "roster did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    node
+async fn start_node(data_dir: &Path, settings: &[(&str, &str)]) -> RosterProcess {
+    // Two servers and the test share two cores: a hash may wait its turn for a while.
+    let mut all = vec![("ROSTER_INSTANCE__PASSWORD_HASHING__MAX_WAIT_MS", "60000")];
+    all.extend_from_slice(settings);
+    start_roster(data_dir, KEY, &all).await
 }
 
 /// Starts the nodes one after the other: the first creates the key files and the schema, which

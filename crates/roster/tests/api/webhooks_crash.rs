@@ -2,76 +2,20 @@
 //! after a write is acknowledged; started again on the same data folder, it still delivers
 //! that write's event.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::helpers::{RosterProcess, start_roster};
 use crate::receiver::Receiver;
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 const KEY: &str = "sk_test_crash_0123456789abcdef";
 
-async fn start(data_dir: &std::path::Path) -> Server {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("address").port()
-    };
-    let mut command = Command::new(env!("CARGO_BIN_EXE_roster"));
-    // Only this server's settings: a ROSTER_* variable of the caller must not leak in.
-    for (name, _) in std::env::vars() {
-        if name.starts_with("ROSTER_") {
-            command.env_remove(name);
-        }
-    }
-    let child = command
-        .arg("serve")
-        .env("ROSTER_DATA_DIR", data_dir)
-        .envs(crate::helpers::database_env(data_dir))
-        .env("ROSTER_ADDR", format!("127.0.0.1:{port}"))
-        .env("ROSTER_SECRET_KEY", KEY)
-        .env(
-            "ROSTER_WEBHOOKS__RETRY_SCHEDULE_SECONDS",
-            "[1, 1, 1, 1, 1, 1, 1]",
-        )
-        .env("ROSTER_WEBHOOKS__TIMEOUT_SECONDS", "2")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("roster starts");
-    let server = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    let client = reqwest::Client::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while client
-        .get(format!("{}/healthz", server.base))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "roster did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    server
+async fn start(data_dir: &std::path::Path) -> RosterProcess {
+    start_roster(data_dir, KEY, &[]).await
 }
 
-async fn post(server: &Server, path: &str, body: Value) -> Value {
+async fn post(server: &RosterProcess, path: &str, body: Value) -> Value {
     let response = reqwest::Client::new()
         .post(format!("{}/v1{path}", server.base))
         .bearer_auth(KEY)
@@ -97,8 +41,7 @@ async fn an_event_written_just_before_a_sigkill_is_delivered_after_the_restart()
     receiver.set_secret(endpoint["secret"].as_str().expect("secret"));
     let user = post(&first, "/users", json!({"first_name": "Crash"})).await;
     // SIGKILL at once: no shutdown, no flush beyond what the acknowledged commit did.
-    first.child.kill().expect("SIGKILL");
-    first.child.wait().expect("reaped");
+    first.sigkill();
     assert!(receiver.received().is_empty());
     receiver.start().await;
 
