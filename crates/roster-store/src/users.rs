@@ -88,7 +88,7 @@ impl Store {
             push_order(&mut query, order, dialect);
             let rows = query
                 .build()
-                .persistent(plan_per_search(dialect))
+                .persistent(keep_listing_statement(dialect))
                 .fetch_all(&mut *c)
                 .await?;
             rows.iter()
@@ -106,7 +106,7 @@ impl Store {
             push_filter(&mut query, filter, dialect);
             let count: i64 = query
                 .build()
-                .persistent(plan_per_search(dialect))
+                .persistent(keep_listing_statement(dialect))
                 .fetch_one(&mut *c)
                 .await?
                 .try_get(0)?;
@@ -266,17 +266,17 @@ fn metadata_text(metadata: &Metadata) -> String {
 // One statement returns a user with its identifications (as a JSON array), because every
 // statement is a round trip to the connection's thread, and reading a user is the hottest path.
 // PostgreSQL's JSON has real booleans; they are cast to 0/1 so both backends give one array.
-static SELECT_USERS_SQLITE: LazyLock<String> = LazyLock::new(|| {
+static LOAD_USER_SQLITE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {USER_COLUMNS}, \
            (SELECT json_group_array(json_array({IDENTIFICATION_COLUMNS}) \
                    ORDER BY created_at, rowid) \
               FROM identifications WHERE user_id = users.id) AS identifications \
-         FROM users"
+         FROM users WHERE id = $1"
     )
 });
 
-static SELECT_USERS_POSTGRES: LazyLock<String> = LazyLock::new(|| {
+static LOAD_USER_POSTGRES: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {USER_COLUMNS}, \
            (SELECT coalesce(json_agg(json_build_array(id, user_id, kind, value, \
@@ -285,35 +285,30 @@ static SELECT_USERS_POSTGRES: LazyLock<String> = LazyLock::new(|| {
                 reserved_for_second_factor::int, default_second_factor::int, created_at, \
                 updated_at) ORDER BY created_at, pk), '[]')::text \
               FROM identifications WHERE user_id = users.id) AS identifications \
-         FROM users"
+         FROM users WHERE id = $1"
     )
 });
+
+static LOAD_USER_POSTGRES_FOR_UPDATE: LazyLock<String> =
+    LazyLock::new(|| format!("{} FOR UPDATE OF users", *LOAD_USER_POSTGRES));
 
 /// Whether a listing's prepared statement is kept for reuse. PostgreSQL plans a kept statement
 /// once for any parameters after a few runs, and a plan made without knowing the search term
 /// cannot tell that `ILIKE '%rare%'` matches a handful of rows: it scanned instead of using the
 /// trigram indexes. Unkept, each listing is planned for its own term. SQLite plans the same way
 /// whatever the values, so it keeps its statements.
-fn plan_per_search(dialect: Dialect) -> bool {
+fn keep_listing_statement(dialect: Dialect) -> bool {
     dialect == Dialect::Sqlite
 }
 
-/// `SELECT` of users with their identifications, ready for a `WHERE` on one user.
-fn select_users(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => &SELECT_USERS_SQLITE,
-        Dialect::Postgres => &SELECT_USERS_POSTGRES,
-    }
-}
-
 async fn load_user(conn: Conn<'_>, id: &str, for_update: bool) -> StoreResult<Option<User>> {
-    let lock = match conn.dialect() {
-        Dialect::Postgres if for_update => " FOR UPDATE OF users",
-        _ => "",
+    let statement: &'static str = match (conn.dialect(), for_update) {
+        (Dialect::Sqlite, _) => &LOAD_USER_SQLITE,
+        (Dialect::Postgres, false) => &LOAD_USER_POSTGRES,
+        (Dialect::Postgres, true) => &LOAD_USER_POSTGRES_FOR_UPDATE,
     };
-    let statement = format!("{} WHERE id = $1{lock}", select_users(conn.dialect()));
     on_connection!(conn, |c| {
-        let row = sqlx::query(sqlx::AssertSqlSafe(statement))
+        let row = sqlx::query(statement)
             .bind(id)
             .fetch_optional(&mut *c)
             .await?;
@@ -492,7 +487,7 @@ fn parse_metadata(text: &str) -> StoreResult<Metadata> {
     }
 }
 
-/// One identification's columns, read as a row or from the JSON array of `select_users`.
+/// One identification's columns, read as a row or from the JSON array of `load_user`.
 #[derive(FromRow)]
 struct IdentificationRow {
     id: String,
