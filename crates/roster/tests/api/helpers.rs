@@ -93,10 +93,16 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestAp
 /// for this test run, each data folder gets its own schema there instead, so tests stay apart
 /// exactly as they do with one SQLite file each, and a folder reopened later finds its data.
 pub fn database_url_for(data_dir: &std::path::Path) -> Option<String> {
-    let base = std::env::var("ROSTER_TEST_DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty())?;
+    let base = test_database_url()?;
     let schema = schema_for(data_dir);
+    // Asked for again and again (each outbox read): the schema is made once per test process.
+    static MADE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut made = MADE.lock().expect("not poisoned");
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{separator}options[search_path]={schema},public");
+    if made.contains(&schema) {
+        return Some(url);
+    }
     let created = std::process::Command::new("psql")
         .arg(&base)
         .args(["-v", "ON_ERROR_STOP=1", "-qc"])
@@ -108,10 +114,8 @@ pub fn database_url_for(data_dir: &std::path::Path) -> Option<String> {
         "creating schema {schema}: {}",
         String::from_utf8_lossy(&created.stderr)
     );
-    let separator = if base.contains('?') { '&' } else { '?' };
-    Some(format!(
-        "{base}{separator}options[search_path]={schema},public"
-    ))
+    made.push(schema);
+    Some(url)
 }
 
 /// The PostgreSQL schema that stands for a data folder: a stable name derived from its path.
@@ -133,16 +137,20 @@ pub fn database_env(data_dir: &std::path::Path) -> Vec<(&'static str, String)> {
 
 /// Whether this run stores data in PostgreSQL rather than SQLite files.
 pub fn on_postgres() -> bool {
-    std::env::var("ROSTER_TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty())
+    test_database_url().is_some()
+}
+
+/// The PostgreSQL database this run stores data in, if it runs on PostgreSQL.
+fn test_database_url() -> Option<String> {
+    std::env::var("ROSTER_TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
 }
 
 /// Every byte the database holds for this data folder: the SQLite files, or a dump of the
 /// folder's PostgreSQL schema. For checking that no secret is stored in clear.
 pub fn raw_database(data_dir: &std::path::Path) -> Vec<u8> {
-    if let Some(base) = std::env::var("ROSTER_TEST_DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-    {
+    if let Some(base) = test_database_url() {
         let dump = std::process::Command::new("pg_dump")
             .arg(&base)
             .args(["--data-only", "--schema", &schema_for(data_dir)])
