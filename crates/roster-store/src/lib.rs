@@ -26,6 +26,7 @@ mod postgres;
 mod search;
 mod sessions;
 mod sqlite;
+mod user_columns;
 mod users;
 mod verifications;
 mod webhooks;
@@ -89,6 +90,9 @@ pub struct Tx {
     inner: TxInner,
     /// Run once the transaction is durably committed (never when it rolls back).
     after_commit: Vec<Box<dyn FnOnce() + Send>>,
+    /// Users as `load_user` read them in this transaction, so `update_user` can tell which
+    /// columns changed.
+    loaded_users: Vec<roster_model::users::User>,
 }
 
 enum TxInner {
@@ -196,6 +200,7 @@ impl Store {
         Ok(Tx {
             inner,
             after_commit: Vec::new(),
+            loaded_users: Vec::new(),
         })
     }
 

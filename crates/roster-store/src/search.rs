@@ -1,8 +1,9 @@
 //! The WHERE and ORDER BY clauses of a user listing, built from a `UserFilter`.
 //!
 //! Substring filters are index lookups on both backends, ignoring case:
-//! - SQLite: the `user_search` FTS5 trigram table. Terms of three or more characters are phrase
-//!   queries; shorter terms cannot use trigrams and fall back to a scan of that one table.
+//! - SQLite: the `user_search` and `user_search_names` FTS5 trigram tables. Terms of three or
+//!   more characters are phrase queries; shorter terms cannot use trigrams and fall back to a
+//!   scan of those tables.
 //! - PostgreSQL: `ILIKE '%term%'` on columns with `pg_trgm` GIN indexes (migration 0010).
 //!
 //! The builders are generic over the driver so one listing serves both; the bounds name the
@@ -112,13 +113,14 @@ where
     }
 }
 
-const SEARCH_COLUMNS: [&str; 6] = [
-    "user_ids",
-    "emails",
-    "phones",
-    "usernames",
-    "web3_wallets",
-    "names",
+/// The FTS5 tables of migration 0011 and the columns each holds. Names have a table of their
+/// own, so that renames, the most frequent change, do not churn the identifier index.
+const SEARCH_TABLES: [(&str, &[&str]); 2] = [
+    (
+        "user_search",
+        &["user_ids", "emails", "phones", "usernames", "web3_wallets"],
+    ),
+    ("user_search_names", &["names"]),
 ];
 
 fn push_substring<DB>(query: &mut QueryBuilder<DB>, column: Option<&str>, term: &str)
@@ -126,26 +128,37 @@ where
     DB: Database,
     for<'t> String: Encode<'t, DB> + Type<DB>,
 {
-    query.push(" AND pk IN (SELECT rowid FROM user_search WHERE ");
-    if term.chars().count() >= 3 {
-        // A phrase in double quotes matches the term as a substring; quotes inside are doubled.
-        let phrase = format!("\"{}\"", term.replace('"', "\"\""));
-        let expression = match column {
-            Some(column) => format!("{{{column}}} : {phrase}"),
-            None => phrase,
+    query.push(" AND pk IN (");
+    let mut first = true;
+    for (table, columns) in SEARCH_TABLES {
+        let columns: Vec<&str> = match column {
+            Some(column) if columns.contains(&column) => vec![column],
+            Some(_) => continue,
+            None => columns.to_vec(),
         };
-        query.push("user_search MATCH ");
-        query.push_bind(expression);
-    } else {
-        let columns: &[&str] = match column {
-            Some(column) => &[column][..],
-            None => &SEARCH_COLUMNS[..],
-        };
-        let mut alternatives = query.separated(" OR ");
-        for column in columns {
-            alternatives.push(format!("instr(lower({column}), lower("));
-            alternatives.push_bind_unseparated(term.to_owned());
-            alternatives.push_unseparated(")) > 0");
+        if !first {
+            query.push(" UNION ALL ");
+        }
+        first = false;
+        query.push(format!("SELECT rowid FROM {table} WHERE "));
+        if term.chars().count() >= 3 {
+            // A phrase in double quotes matches the term as a substring; quotes inside are
+            // doubled.
+            let phrase = format!("\"{}\"", term.replace('"', "\"\""));
+            let expression = match column {
+                Some(column) => format!("{{{column}}} : {phrase}"),
+                None => phrase,
+            };
+            query.push(format!("{table} MATCH "));
+            query.push_bind(expression);
+        } else {
+            // Shorter terms have no trigram: a scan of the search table.
+            let mut alternatives = query.separated(" OR ");
+            for column in columns {
+                alternatives.push(format!("instr(lower({column}), lower("));
+                alternatives.push_bind_unseparated(term.to_owned());
+                alternatives.push_unseparated(")) > 0");
+            }
         }
     }
     query.push(")");

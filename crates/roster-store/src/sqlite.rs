@@ -27,8 +27,11 @@ pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(SqlitePool, Gro
         .pragma("temp_store", "memory")
         .pragma("cache_size", "-32768");
 
-    let mut writer = connect.connect().await?;
+    // The first connection to a new file switches it to WAL, which takes an exclusive lock
+    // without waiting for a busy one; connecting under the lock keeps nodes starting together
+    // from tripping over each other there too.
     let migrating = lock_for_migrations(connect.get_filename()).await?;
+    let mut writer = connect.connect().await?;
     MIGRATOR.run(&mut writer).await?;
     drop(migrating);
     let writer = GroupWriter::new(writer);
@@ -60,4 +63,71 @@ async fn lock_for_migrations(database: &Path) -> StoreResult<Option<std::fs::Fil
         .await
         .map_err(|_| std::io::Error::other("the lock task stopped"))??;
     Ok(Some(file))
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Row;
+
+    use super::*;
+
+    /// A database written before migration 0011 finds its users, by identifier and by name,
+    /// in the split search tables afterwards.
+    #[tokio::test]
+    async fn splitting_the_search_tables_keeps_existing_users_findable() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::from_str(&format!(
+            "sqlite://{}",
+            dir.path().join("old.db").display()
+        ))
+        .unwrap()
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal);
+        let mut connection = options.connect().await.unwrap();
+        let before_split = sqlx::migrate::Migrator {
+            migrations: MIGRATOR
+                .migrations
+                .iter()
+                .filter(|migration| migration.version < 11)
+                .cloned()
+                .collect(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before_split.run(&mut connection).await.unwrap();
+        sqlx::query(
+            "INSERT INTO users (id, username, username_normalized, first_name, last_name, \
+             created_at, updated_at) VALUES ('user_a', 'flynn', 'flynn', 'Kevin', 'Quorra', 1, 1)",
+        )
+        .execute(&mut connection)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO identifications (id, user_id, kind, value, value_normalized, \
+             created_at, updated_at) \
+             VALUES ('idn_a', 'user_a', 'email_address', 'grid.walker@example.com', \
+             'grid.walker@example.com', 1, 1)",
+        )
+        .execute(&mut connection)
+        .await
+        .unwrap();
+
+        MIGRATOR.run(&mut connection).await.unwrap();
+        for (table, expression) in [
+            ("user_search", "\"walker\""),
+            ("user_search", "{usernames} : \"flynn\""),
+            ("user_search_names", "\"in quorr\""),
+        ] {
+            let found: Vec<i64> = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT rowid FROM {table} WHERE {table} MATCH $1"
+            )))
+            .bind(expression)
+            .fetch_all(&mut connection)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+            assert_eq!(found.len(), 1, "{table} {expression}");
+        }
+    }
 }

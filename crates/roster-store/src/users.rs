@@ -1,5 +1,5 @@
 //! The users aggregate: a `users` row and its `identifications` rows, always written together
-//! in one transaction. Triggers (migration 0006) keep the `user_search` row in step.
+//! in one transaction. Triggers (migration 0011) keep the search rows in step.
 
 use std::sync::LazyLock;
 
@@ -11,6 +11,7 @@ use sqlx::{FromRow, Row};
 
 use crate::error::classify;
 use crate::search::{push_filter, push_order};
+use crate::user_columns::{ColumnValue, changed_columns, update_statement};
 use crate::{Conn, Dialect, Store, StoreError, StoreResult, Tx, execute, on_connection};
 
 const USER_COLUMNS: &str = "id, external_id, username, first_name, last_name, locale, \
@@ -64,6 +65,18 @@ macro_rules! bind_user {
             .bind(user.version)
     }};
 }
+
+const UPDATE_EVERY_COLUMN: &str = "UPDATE users SET id = $1, external_id = $2, username = $3, \
+    username_normalized = $4, first_name = $5, last_name = $6, locale = $7, \
+    primary_email_address_id = $8, primary_phone_number_id = $9, primary_web3_wallet_id = $10, \
+    public_metadata = $11, private_metadata = $12, unsafe_metadata = $13, password_enabled = $14, \
+    password_last_updated_at = $15, requires_password_reset = $16, totp_enabled = $17, \
+    backup_code_enabled = $18, mfa_enabled_at = $19, mfa_disabled_at = $20, banned = $21, \
+    locked_at = $22, lock_expires_at = $23, failed_attempts = $24, delete_self_enabled = $25, \
+    create_organization_enabled = $26, create_organizations_limit = $27, \
+    bypass_client_trust = $28, legal_accepted_at = $29, last_sign_in_at = $30, \
+    last_active_at = $31, created_at = $32, updated_at = $33, version = $34 + 1 \
+    WHERE id = $1 AND version = $34";
 
 pub(crate) const IDENTIFICATION_COLUMNS: &str = "id, user_id, kind, value, reserved, \
     verification_strategy, verification_status, verification_attempts, verification_expire_at, \
@@ -120,7 +133,12 @@ impl Tx {
     /// on PostgreSQL the row is locked (`FOR UPDATE`) until the transaction ends. Either way no
     /// other writer, on this node or another, changes the user in between.
     pub async fn load_user(&mut self, id: &str) -> StoreResult<Option<User>> {
-        load_user(self.conn(), id, true).await
+        let user = load_user(self.conn(), id, true).await?;
+        if let Some(user) = &user {
+            self.loaded_users.retain(|loaded| loaded.id != user.id);
+            self.loaded_users.push(user.clone());
+        }
+        Ok(user)
     }
 
     pub async fn identifier_owner(
@@ -189,26 +207,45 @@ impl Tx {
 
     /// Writes every column of the user row, provided nobody changed it since `user.version`
     /// was read; the stored version becomes `user.version + 1`.
+    /// Writes `user` back, provided nobody changed it since it was read (`version`). A user
+    /// read by `load_user` in this transaction has only its changed columns written.
     pub async fn update_user(&mut self, user: &User) -> StoreResult<()> {
-        const UPDATE: &str = "UPDATE users SET id = $1, external_id = $2, username = $3, username_normalized = $4, \
-             first_name = $5, last_name = $6, locale = $7, primary_email_address_id = $8, \
-             primary_phone_number_id = $9, primary_web3_wallet_id = $10, public_metadata = $11, \
-             private_metadata = $12, unsafe_metadata = $13, password_enabled = $14, \
-             password_last_updated_at = $15, requires_password_reset = $16, totp_enabled = $17, \
-             backup_code_enabled = $18, mfa_enabled_at = $19, mfa_disabled_at = $20, \
-             banned = $21, locked_at = $22, lock_expires_at = $23, failed_attempts = $24, \
-             delete_self_enabled = $25, create_organization_enabled = $26, \
-             create_organizations_limit = $27, bypass_client_trust = $28, \
-             legal_accepted_at = $29, last_sign_in_at = $30, last_active_at = $31, \
-             created_at = $32, updated_at = $33, version = $34 + 1 \
-             WHERE id = $1 AND version = $34";
-        let rows = on_connection!(self.conn(), |c| {
-            bind_user!(sqlx::query(UPDATE), user)
-                .execute(&mut *c)
-                .await
-                .map_err(|error| classify(error, None))?
-                .rows_affected()
-        });
+        let loaded = self
+            .loaded_users
+            .iter()
+            .position(|loaded| loaded.id == user.id && loaded.version == user.version);
+        let rows = match loaded {
+            Some(index) => {
+                let before = self.loaded_users.swap_remove(index);
+                let changed = changed_columns(&before, user);
+                // Built only from the fixed column names of `user_columns`; values are bound.
+                let sql = update_statement(&changed);
+                on_connection!(self.conn(), |c| {
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                        .bind(&user.id)
+                        .bind(user.version);
+                    for (_, value) in changed {
+                        query = match value {
+                            ColumnValue::Text(text) => query.bind(text),
+                            ColumnValue::Int(number) => query.bind(number),
+                            ColumnValue::Bool(flag) => query.bind(flag),
+                        };
+                    }
+                    query
+                        .execute(&mut *c)
+                        .await
+                        .map_err(|error| classify(error, None))?
+                        .rows_affected()
+                })
+            }
+            None => on_connection!(self.conn(), |c| {
+                bind_user!(sqlx::query(UPDATE_EVERY_COLUMN), user)
+                    .execute(&mut *c)
+                    .await
+                    .map_err(|error| classify(error, None))?
+                    .rows_affected()
+            }),
+        };
         if rows != 1 {
             return Err(StoreError::Conflict);
         }
@@ -255,7 +292,7 @@ impl Tx {
     }
 }
 
-fn metadata_text(metadata: &Metadata) -> String {
+pub(crate) fn metadata_text(metadata: &Metadata) -> String {
     serde_json::Value::Object(metadata.clone()).to_string()
 }
 

@@ -215,6 +215,24 @@ async fn substring_search_follows_updates_and_deletes() {
     assert_eq!(app.count("query=quorr").await, 0);
     assert_eq!(app.count("name_query=tron").await, 1);
     assert_eq!(app.count("username_query=flynn").await, 1);
+
+    // Names and identifiers are indexed apart: a rename alone, a new address alone, and a
+    // term found in both (counted once).
+    app.patch(&format!("/users/{id}"), json!({"last_name": "Walker"}))
+        .await
+        .ok();
+    assert_eq!(app.count("query=walker").await, 1);
+    assert_eq!(app.count("name_query=walker").await, 1);
+    assert_eq!(app.count("username_query=flynn").await, 1);
+    app.post(
+        "/email_addresses",
+        json!({"user_id": id, "email_address": "end.of.line@example.com", "verified": true}),
+    )
+    .await
+    .ok();
+    assert_eq!(app.count("email_address_query=of.line").await, 1);
+    assert_eq!(app.count("email_address_query=walker").await, 1);
+    assert_eq!(app.count("name_query=tron walker").await, 1);
     // Metadata-only changes keep the indexed row as it was.
     app.patch(
         &format!("/users/{id}/metadata"),
