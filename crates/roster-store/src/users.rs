@@ -135,8 +135,7 @@ impl Tx {
     pub async fn load_user(&mut self, id: &str) -> StoreResult<Option<User>> {
         let user = load_user(self.conn(), id, true).await?;
         if let Some(user) = &user {
-            self.loaded_users.retain(|loaded| loaded.id != user.id);
-            self.loaded_users.push(user.clone());
+            self.track_user(user);
         }
         Ok(user)
     }
@@ -207,6 +206,14 @@ impl Tx {
 
     /// Writes every column of the user row, provided nobody changed it since `user.version`
     /// was read; the stored version becomes `user.version + 1`.
+    /// Treats `user`, read outside this transaction, as if `load_user` had read it here:
+    /// `update_user` then writes only what changed, and fails with `Conflict` if the stored
+    /// user is no longer that version.
+    pub fn track_user(&mut self, user: &User) {
+        self.loaded_users.retain(|loaded| loaded.id != user.id);
+        self.loaded_users.push(user.clone());
+    }
+
     /// Writes `user` back, provided nobody changed it since it was read (`version`). A user
     /// read by `load_user` in this transaction has only its changed columns written.
     pub async fn update_user(&mut self, user: &User) -> StoreResult<()> {

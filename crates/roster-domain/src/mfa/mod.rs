@@ -29,6 +29,11 @@ pub(crate) struct SecondFactorsInput {
 }
 
 impl SecondFactorsInput {
+    /// Nothing was requested: writing it changes nothing.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.totp.is_none() && self.backup_codes.is_none()
+    }
+
     /// Checks and prepares `totp_secret` and `backup_codes` for `user_id`.
     pub(crate) fn prepare(
         user_id: &str,

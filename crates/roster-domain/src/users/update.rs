@@ -71,7 +71,7 @@ impl Users {
             .clone()
             .map(|value| value.filter(|v| !v.is_empty()));
         self.check_fields(&changes, username.as_ref())?;
-        let second_factors = SecondFactorsInput::prepare(
+        let mut second_factors = SecondFactorsInput::prepare(
             id,
             changes.totp_secret.as_deref(),
             changes.backup_codes.as_deref(),
@@ -100,91 +100,123 @@ impl Users {
         };
 
         let settings = self.settings.clone();
-        let mut tx = self.store.begin().await?;
-        let mut user = crate::users::load_for_update(&mut tx, id).await?;
-
-        if let Some(Some(external_id)) = &external_id {
-            identifiers::ensure_external_id_available(&mut tx, external_id, id).await?;
-        }
-        match &username {
-            Some(Some(name)) => {
-                if !settings.username.enabled {
-                    return Err(DomainError::field(
-                        "username",
-                        FieldErrorKind::Unknown {
-                            reason: Some("username is not enabled on this instance".to_owned()),
-                        },
-                    ));
+        // A change to the users row alone reads the user outside the write lock and commits
+        // only if nobody changed it since (update_user's version check), so the lock is held
+        // for the write only. A change that writes other rows first (second factors, password,
+        // sessions, a primary identifier) reads under the lock, keeping every writer's order
+        // "the user before its other rows"; so does the retry after a conflict.
+        let users_row_only = second_factors.is_empty()
+            && password.is_none()
+            && !changes.notify_primary_email_address_changed
+            && changes.primary_email_address_id.is_none()
+            && changes.primary_phone_number_id.is_none()
+            && changes.primary_web3_wallet_id.is_none();
+        let mut snapshot = if users_row_only {
+            self.store.get_user(id).await?
+        } else {
+            None
+        };
+        loop {
+            let optimistic = snapshot.is_some();
+            let mut tx = self.store.begin().await?;
+            let mut user = match snapshot.take() {
+                Some(user) => {
+                    tx.track_user(&user);
+                    user
                 }
-                identifiers::ensure_username_available(&mut tx, name, id).await?;
-            }
-            Some(None) if settings.username.required && user.username.is_some() => {
-                return Err(DomainError::field("username", FieldErrorKind::Nil));
-            }
-            _ => {}
-        }
-        let primaries = [
-            (
-                "primary_email_address_id",
-                IdentificationKind::EmailAddress,
-                &changes.primary_email_address_id,
-            ),
-            (
-                "primary_phone_number_id",
-                IdentificationKind::PhoneNumber,
-                &changes.primary_phone_number_id,
-            ),
-            (
-                "primary_web3_wallet_id",
-                IdentificationKind::Web3Wallet,
-                &changes.primary_web3_wallet_id,
-            ),
-        ];
-        for (param, kind, requested) in primaries {
-            if let Some(requested) = requested {
-                check_primary(&user, param, kind, requested)?;
-            }
-        }
+                None => crate::users::load_for_update(&mut tx, id).await?,
+            };
 
-        let previous_primary_email = user
-            .primary_email_address_id
-            .as_deref()
-            .and_then(|id| user.identification(id))
-            .map(|i| i.value.clone());
-        apply(
-            &mut user,
-            &changes,
-            external_id,
-            username,
-            legal_accepted_at,
-            created_at,
-        )?;
-        let now = roster_model::time::now_millis();
-        second_factors.apply_flags(&mut user, now);
-        second_factors.write(&mut tx, id, now).await?;
-        if let Some(password) = &password {
-            tx.put_password_digest(id, password, now).await?;
-            passwords::mark_password_set(&mut user, now);
+            if let Some(Some(external_id)) = &external_id {
+                identifiers::ensure_external_id_available(&mut tx, external_id, id).await?;
+            }
+            match &username {
+                Some(Some(name)) => {
+                    if !settings.username.enabled {
+                        return Err(DomainError::field(
+                            "username",
+                            FieldErrorKind::Unknown {
+                                reason: Some("username is not enabled on this instance".to_owned()),
+                            },
+                        ));
+                    }
+                    identifiers::ensure_username_available(&mut tx, name, id).await?;
+                }
+                Some(None) if settings.username.required && user.username.is_some() => {
+                    return Err(DomainError::field("username", FieldErrorKind::Nil));
+                }
+                _ => {}
+            }
+            let primaries = [
+                (
+                    "primary_email_address_id",
+                    IdentificationKind::EmailAddress,
+                    &changes.primary_email_address_id,
+                ),
+                (
+                    "primary_phone_number_id",
+                    IdentificationKind::PhoneNumber,
+                    &changes.primary_phone_number_id,
+                ),
+                (
+                    "primary_web3_wallet_id",
+                    IdentificationKind::Web3Wallet,
+                    &changes.primary_web3_wallet_id,
+                ),
+            ];
+            for (param, kind, requested) in primaries {
+                if let Some(requested) = requested {
+                    check_primary(&user, param, kind, requested)?;
+                }
+            }
+
+            let previous_primary_email = user
+                .primary_email_address_id
+                .as_deref()
+                .and_then(|id| user.identification(id))
+                .map(|i| i.value.clone());
+            apply(
+                &mut user,
+                &changes,
+                external_id.clone(),
+                username.clone(),
+                legal_accepted_at,
+                created_at,
+            )?;
+            let now = roster_model::time::now_millis();
+            second_factors.apply_flags(&mut user, now);
+            std::mem::take(&mut second_factors)
+                .write(&mut tx, id, now)
+                .await?;
+            if let Some(password) = &password {
+                tx.put_password_digest(id, password, now).await?;
+                passwords::mark_password_set(&mut user, now);
+            }
+            if changes.notify_primary_email_address_changed {
+                crate::identifications::notify_primary_changed(
+                    &mut tx,
+                    &user,
+                    previous_primary_email.as_deref(),
+                    now,
+                    self.events(),
+                )
+                .await?;
+            }
+            let was_banned = user.banned;
+            match super::write(&mut tx, &mut user, now).await {
+                // Changed since it was read: the transaction rolls back and the next attempt
+                // reads the user under the lock.
+                Err(DomainError::Conflict) if optimistic => continue,
+                written => written?,
+            }
+            if changes.sign_out_of_other_sessions {
+                // The Backend API acts for no session of its own, so "other" means all of them.
+                self.revoke_other_sessions(&mut tx, &user, None).await?;
+            }
+            self.updated(&mut tx, was_banned, &user, now).await?;
+            tx.commit().await?;
+            return Ok(self.present(user, now));
         }
-        if changes.notify_primary_email_address_changed {
-            crate::identifications::notify_primary_changed(
-                &mut tx,
-                &user,
-                previous_primary_email.as_deref(),
-                now,
-                self.events(),
-            )
-            .await?;
-        }
-        let was_banned = user.banned;
-        super::write(&mut tx, &mut user, now).await?;
-        if changes.sign_out_of_other_sessions {
-            // The Backend API acts for no session of its own, so "other" means all of them.
-            self.revoke_other_sessions(&mut tx, &user, None).await?;
-        }
-        self.updated(&mut tx, was_banned, &user, now).await?;
-        tx.commit().await?;
-        Ok(self.present(user, now))
     }
 
     /// Format checks that need no stored data.

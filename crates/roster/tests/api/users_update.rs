@@ -259,3 +259,37 @@ async fn delete_removes_the_user_and_frees_its_identifiers() {
     assert_eq!(app.count("query=gone").await, 0);
     app.sample_user("gone").await;
 }
+
+/// Updates of different fields of one user, sent at once, all succeed and all stay: a write
+/// that read the user before another committed is retried, never refused or lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_updates_of_one_user_all_land() {
+    let app = spawn_app().await;
+    let user = app.create_user(json!({"first_name": "Start"})).await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    for (round, locale) in ["fr-FR", "de-DE", "en-GB"].into_iter().enumerate() {
+        let fields = [
+            json!({"first_name": format!("Ada{round}")}),
+            json!({"last_name": format!("Lovelace{round}")}),
+            json!({"username": format!("ada_{round}")}),
+            json!({"external_id": format!("ext-{round}")}),
+            json!({"locale": locale}),
+            json!({"create_organizations_limit": round + 1}),
+            json!({"delete_self_enabled": round % 2 == 1}),
+            json!({"bypass_client_trust": round % 2 == 0}),
+        ];
+        let path = format!("/users/{id}");
+        let answers =
+            futures::future::join_all(fields.iter().map(|body| app.patch(&path, body.clone())))
+                .await;
+        for answer in &answers {
+            assert_eq!(answer.status, 200, "round {round}: {}", answer.body);
+        }
+        let stored = app.user(&id).await;
+        for body in &fields {
+            for (field, value) in body.as_object().unwrap() {
+                assert_eq!(&stored[field], value, "round {round}: {field}");
+            }
+        }
+    }
+}
