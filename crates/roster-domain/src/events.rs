@@ -103,56 +103,61 @@ impl Events {
             Channel::Email => "email.created",
             Channel::Sms => "sms.created",
         };
-        let data = self.payloads.message(message, identification_id);
+        let data = || self.payloads.message(message, identification_id);
         self.emit_event(tx, event_type, message.user_id.as_deref(), data)
             .await?;
         Ok(())
     }
 
+    /// Queues an event for every endpoint subscribed to `event_type`. `data` is rendered only
+    /// when some endpoint subscribes: most writes of an instance without webhooks build no
+    /// payload at all, and none while holding the write lock for nothing.
     pub async fn emit_event(
         &self,
         tx: &mut Tx,
         event_type: &str,
         ordering_key: Option<&str>,
-        data: serde_json::Value,
+        data: impl FnOnce() -> serde_json::Value,
     ) -> DomainResult<String> {
+        let id = new_id(IdPrefix::Message);
+        let endpoints = tx.event_subscribers(event_type).await?;
+        if endpoints.is_empty() {
+            return Ok(id);
+        }
         let now = now_millis();
         let envelope = self
             .payloads
-            .envelope(event_type, data, now, &self.instance_id);
+            .envelope(event_type, data(), now, &self.instance_id);
         let record = EventRecord {
-            id: new_id(IdPrefix::Message),
+            id,
             event_type: event_type.to_owned(),
             ordering_key: ordering_key.map(str::to_owned),
             payload: envelope.to_string(),
             created_at: now,
         };
-        let deliveries = tx
-            .insert_event(&record, || new_id(IdPrefix::Delivery))
+        tx.insert_event(&record, &endpoints, || new_id(IdPrefix::Delivery))
             .await?;
-        if deliveries > 0 {
-            let wake = self.delivery_wake.clone();
-            tx.after_commit(move || wake.notify_one());
-        }
+        let wake = self.delivery_wake.clone();
+        tx.after_commit(move || wake.notify_one());
         Ok(record.id)
     }
 
     pub(crate) async fn user_created(&self, tx: &mut Tx, user: &User) -> DomainResult<()> {
-        let data = self.payloads.user(user);
+        let data = || self.payloads.user(user);
         self.emit_event(tx, "user.created", Some(&user.id), data)
             .await
             .map(drop)
     }
 
     pub(crate) async fn user_updated(&self, tx: &mut Tx, user: &User) -> DomainResult<()> {
-        let data = self.payloads.user(user);
+        let data = || self.payloads.user(user);
         self.emit_event(tx, "user.updated", Some(&user.id), data)
             .await
             .map(drop)
     }
 
     pub(crate) async fn user_deleted(&self, tx: &mut Tx, user: &User) -> DomainResult<()> {
-        let data = self.payloads.deleted_user(user);
+        let data = || self.payloads.deleted_user(user);
         self.emit_event(tx, "user.deleted", Some(&user.id), data)
             .await
             .map(drop)
@@ -165,7 +170,7 @@ impl Events {
         session: &Session,
         user: &User,
     ) -> DomainResult<()> {
-        let data = self.payloads.session(session, user);
+        let data = || self.payloads.session(session, user);
         self.emit_event(tx, event.event_type(), Some(&session.user_id), data)
             .await
             .map(drop)
@@ -180,5 +185,7 @@ pub async fn emit_event(
     ordering_key: Option<&str>,
     data: serde_json::Value,
 ) -> DomainResult<String> {
-    events.emit_event(tx, event_type, ordering_key, data).await
+    events
+        .emit_event(tx, event_type, ordering_key, || data)
+        .await
 }

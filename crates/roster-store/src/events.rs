@@ -5,7 +5,7 @@
 use roster_model::time::Millis;
 use sqlx::Row;
 
-use crate::{Dialect, Store, StoreResult, Tx, execute, on_connection};
+use crate::{Dialect, Store, StoreResult, Tx, TxInner, execute, on_connection};
 
 /// One event as the outbox stores it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,14 +42,14 @@ impl Store {
 }
 
 impl Tx {
-    /// Appends an event and queues its delivery to every endpoint that subscribes to its type;
-    /// `new_delivery_id` names each delivery. Returns how many deliveries were queued (none,
-    /// and nothing stored, when no endpoint subscribes).
-    pub async fn insert_event(
-        &mut self,
-        event: &EventRecord,
-        mut new_delivery_id: impl FnMut() -> String,
-    ) -> StoreResult<u64> {
+    /// The endpoints subscribed to `event_type`, in the order their deliveries are queued.
+    pub async fn event_subscribers(&mut self, event_type: &str) -> StoreResult<Vec<String>> {
+        if let Some(endpoints) = self
+            .subscriber_cache()
+            .and_then(|cache| cache.get(event_type).cloned())
+        {
+            return Ok(endpoints);
+        }
         // `events` is a JSON array of the types an endpoint subscribes to.
         let subscribers = match self.conn().dialect() {
             Dialect::Sqlite => {
@@ -63,20 +63,33 @@ impl Tx {
                  ORDER BY created_at, id"
             }
         };
-        // An event nobody subscribes to is not stored: its id reaches no one, so it could
-        // never be replayed, and it would only cost every write a row and its WAL bytes.
-        let (seq, endpoints): (i64, Vec<String>) = on_connection!(self.conn(), |c| {
-            let endpoints: Vec<String> = sqlx::query(subscribers)
-                .bind(&event.event_type)
+        let endpoints: Vec<String> = on_connection!(self.conn(), |c| {
+            sqlx::query(subscribers)
+                .bind(event_type)
                 .fetch_all(&mut *c)
                 .await?
                 .iter()
                 .map(|row| row.try_get(0))
-                .collect::<Result<_, _>>()?;
-            if endpoints.is_empty() {
-                return Ok(0);
-            }
-            let seq: i64 = sqlx::query(
+                .collect::<Result<_, _>>()?
+        });
+        if let Some(cache) = self.subscriber_cache() {
+            cache.insert(event_type.to_owned(), endpoints.clone());
+        }
+        Ok(endpoints)
+    }
+
+    /// Appends an event and queues one delivery of it to each of `endpoints` (as
+    /// `event_subscribers` gave them); `new_delivery_id` names each delivery. An event nobody
+    /// subscribes to is not stored at all: its id reaches no one, so it could never be
+    /// replayed, and it would only cost every write a row and its WAL bytes.
+    pub async fn insert_event(
+        &mut self,
+        event: &EventRecord,
+        endpoints: &[String],
+        mut new_delivery_id: impl FnMut() -> String,
+    ) -> StoreResult<()> {
+        let seq: i64 = on_connection!(self.conn(), |c| {
+            sqlx::query(
                 "INSERT INTO events (id, type, ordering_key, payload, created_at) \
                  VALUES ($1, $2, $3, $4, $5) RETURNING seq",
             )
@@ -87,10 +100,9 @@ impl Tx {
             .bind(event.created_at)
             .fetch_one(&mut *c)
             .await?
-            .try_get(0)?;
-            (seq, endpoints)
+            .try_get(0)?
         });
-        for endpoint_id in &endpoints {
+        for endpoint_id in endpoints {
             self.insert_delivery(
                 &new_delivery_id(),
                 seq,
@@ -100,7 +112,24 @@ impl Tx {
             )
             .await?;
         }
-        Ok(endpoints.len() as u64)
+        Ok(())
+    }
+
+    /// The endpoints-by-event-type cache of the SQLite writer; PostgreSQL has none, since
+    /// other nodes change endpoints without this one knowing.
+    fn subscriber_cache(&mut self) -> Option<&mut std::collections::HashMap<String, Vec<String>>> {
+        match &mut self.inner {
+            TxInner::Sqlite(tx) => Some(tx.subscribers()),
+            TxInner::Postgres(_) => None,
+        }
+    }
+
+    /// Called by every write to `webhook_endpoints`: later events look their subscribers up
+    /// again.
+    pub(crate) fn forget_subscribers(&mut self) {
+        if let Some(cache) = self.subscriber_cache() {
+            cache.clear();
+        }
     }
 
     pub(crate) async fn insert_delivery(

@@ -15,6 +15,7 @@
 //!
 //! No crate offers this for sqlx; it is the small amount of code below.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use sqlx::{Executor, SqliteConnection};
@@ -41,6 +42,15 @@ pub(crate) struct WriterConnection {
     savepoint_open: bool,
     /// A transaction was abandoned: roll its savepoint back before anything else runs.
     abandoned: bool,
+    /// The endpoints subscribed to each event type, as read on this connection, so that a
+    /// write need not look them up again (a round trip to the connection's thread while every
+    /// other write waits). Valid only while nothing else changed the endpoints: it is dropped
+    /// when another connection (another process) has committed since the batch began
+    /// (`PRAGMA data_version`), when a transaction here writes endpoints, and whenever a
+    /// transaction or a batch is rolled back.
+    subscribers: HashMap<String, Vec<String>>,
+    /// `PRAGMA data_version` when the current batch began.
+    data_version: Option<i64>,
 }
 
 /// A write transaction: a savepoint in the current batch, holding the connection.
@@ -67,6 +77,7 @@ impl WriterConnection {
             return;
         }
         self.abandoned = false;
+        self.subscribers.clear();
         if self.savepoint_open && self.connection.execute(ROLLBACK).await.is_ok() {
             return;
         }
@@ -78,6 +89,7 @@ impl WriterConnection {
         tracing::error!(why, "giving up a batch of writes");
         let _ = self.connection.execute("ROLLBACK").await;
         self.savepoint_open = false;
+        self.subscribers.clear();
         if let Some(batch) = self.batch.take() {
             batch.send_replace(Some(Err(Arc::from(why))));
         }
@@ -94,6 +106,21 @@ impl WriterConnection {
             }
             self.batch = Some(watch::channel(None).0);
             self.savepoint_open = true;
+            // Holding the write lock now, nobody else can commit until this batch ends.
+            let version: i64 = match sqlx::query_scalar("PRAGMA data_version")
+                .fetch_one(&mut self.connection)
+                .await
+            {
+                Ok(version) => version,
+                Err(error) => {
+                    self.give_up_batch("reading data_version failed").await;
+                    return Err(error.into());
+                }
+            };
+            if self.data_version != Some(version) {
+                self.subscribers.clear();
+                self.data_version = Some(version);
+            }
         } else if !self.savepoint_open {
             if let Err(error) = self.connection.execute(SAVEPOINT).await {
                 self.give_up_batch("opening a savepoint failed").await;
@@ -124,6 +151,7 @@ impl WriterConnection {
             Err(error) => {
                 tracing::error!(%error, "committing a batch of writes failed");
                 let _ = self.connection.execute("ROLLBACK").await;
+                self.subscribers.clear();
                 Err(Arc::from(error.to_string()))
             }
         };
@@ -146,6 +174,8 @@ impl GroupWriter {
             batches: batches.clone(),
             savepoint_open: false,
             abandoned: false,
+            subscribers: HashMap::new(),
+            data_version: None,
         }));
         let commit_requested = Arc::new(Notify::new());
         let committer = tokio::spawn(commit_loop(connection.clone(), commit_requested.clone()));
@@ -206,6 +236,15 @@ async fn commit_loop(connection: Arc<Mutex<WriterConnection>>, commit_requested:
 }
 
 impl GroupTx {
+    /// The writer's endpoint subscriptions by event type (see `WriterConnection::subscribers`).
+    pub(crate) fn subscribers(&mut self) -> &mut HashMap<String, Vec<String>> {
+        &mut self
+            .guard
+            .as_mut()
+            .expect("the connection is held until commit")
+            .subscribers
+    }
+
     pub(crate) fn connection(&mut self) -> &mut SqliteConnection {
         &mut self
             .guard

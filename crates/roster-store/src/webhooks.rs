@@ -255,6 +255,7 @@ impl Tx {
         key_id: &str,
         sealed_secret: &[u8],
     ) -> StoreResult<()> {
+        self.forget_subscribers();
         execute!(
             self.conn(),
             "INSERT INTO webhook_endpoints (id, url, events, key_id, sealed_secret, created_at, \
@@ -274,6 +275,7 @@ impl Tx {
         &mut self,
         endpoint: &WebhookEndpoint,
     ) -> StoreResult<bool> {
+        self.forget_subscribers();
         let rows = execute!(
             self.conn(),
             "UPDATE webhook_endpoints SET url = $2, events = $3, updated_at = $4 WHERE id = $1",
@@ -307,6 +309,7 @@ impl Tx {
 
     /// Deletes the endpoint and, with it, its deliveries.
     pub async fn delete_webhook_endpoint(&mut self, id: &str) -> StoreResult<bool> {
+        self.forget_subscribers();
         let rows = execute!(
             self.conn(),
             "DELETE FROM webhook_endpoints WHERE id = $1",
@@ -444,13 +447,18 @@ mod tests {
             .await
             .expect("endpoint");
         let mut ids = ["dlv_1", "dlv_2"].into_iter().map(str::to_owned);
-        tx.insert_event(&event("msg_old", 1_000), || ids.next().expect("id"))
-            .await
-            .expect("event");
+        let endpoints = vec!["ep_1".to_owned()];
+        tx.insert_event(&event("msg_old", 1_000), &endpoints, || {
+            ids.next().expect("id")
+        })
+        .await
+        .expect("event");
         let mut ids = ["dlv_3"].into_iter().map(str::to_owned);
-        tx.insert_event(&event("msg_pending", 1_000), || ids.next().expect("id"))
-            .await
-            .expect("event");
+        tx.insert_event(&event("msg_pending", 1_000), &endpoints, || {
+            ids.next().expect("id")
+        })
+        .await
+        .expect("event");
         tx.commit().await.expect("commit");
 
         // The first event is delivered; the second stays pending.

@@ -457,3 +457,29 @@ async fn an_event_left_by_a_killed_node_is_delivered_by_the_other() {
         .ok();
     assert_eq!(stored["first_name"], "Orphan");
 }
+
+/// An endpoint made on one node hears the writes of the other from then on, also when that
+/// node had just found no endpoint for the same kind of write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_made_on_one_node_hears_the_writes_of_the_other() {
+    let cluster = cluster(&[]).await;
+    let user = cluster
+        .post(1, "/users", json!({"first_name": "early"}))
+        .await
+        .ok();
+    let path = format!("/users/{}", id_of(&user));
+    cluster
+        .patch(1, &path, json!({"first_name": "unheard"}))
+        .await
+        .ok();
+
+    let receiver = Receiver::up().await;
+    subscribe(&cluster, 0, &receiver).await;
+    cluster
+        .patch(1, &path, json!({"first_name": "heard"}))
+        .await
+        .ok();
+    let received = receiver.wait_for(1, Duration::from_secs(60)).await;
+    assert_eq!(received[0].event["type"], "user.updated");
+    assert_eq!(received[0].event["data"]["first_name"], "heard");
+}

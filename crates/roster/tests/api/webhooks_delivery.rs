@@ -364,3 +364,45 @@ async fn queued_messages_are_announced_as_email_and_sms_created() {
     assert_eq!(sms["phone_number_id"], phone_id);
     assert!(sms["message"].as_str().expect("message").len() > 6);
 }
+
+/// Where events go follows every change of the endpoints from the next write on, also after
+/// writes that found no endpoint at all.
+#[tokio::test]
+async fn subscriptions_take_effect_from_the_next_write() {
+    let app = fast_retrying_app().await;
+    let user = app.create_user(json!({"first_name": "Before"})).await;
+    let id = user["id"].as_str().expect("id");
+    let path = format!("/users/{id}");
+    app.patch(&path, json!({"first_name": "Unheard"}))
+        .await
+        .ok();
+
+    let receiver = Receiver::up().await;
+    let endpoint = subscribe(&app, &receiver, Some(json!(["user.updated"]))).await;
+    let endpoint_path = format!(
+        "/webhook_endpoints/{}",
+        endpoint["id"].as_str().expect("id")
+    );
+    app.patch(&path, json!({"first_name": "One"})).await.ok();
+    let received = receiver.wait_for(1, Duration::from_secs(30)).await;
+    assert_eq!(types(&received), ["user.updated"]);
+    assert_eq!(received[0].event["data"]["first_name"], "One");
+
+    // Narrowed to deletions: the next update goes nowhere, the deletion arrives.
+    app.patch(&endpoint_path, json!({"events": ["user.deleted"]}))
+        .await
+        .ok();
+    app.patch(&path, json!({"first_name": "Two"})).await.ok();
+    app.delete(&path).await.ok();
+    let received = receiver.wait_for(2, Duration::from_secs(30)).await;
+    assert_eq!(types(&received), ["user.updated", "user.deleted"]);
+
+    // Once the endpoint is gone, writes still succeed and are delivered nowhere.
+    app.delete(&endpoint_path).await.ok();
+    let other = app.create_user(json!({"first_name": "After"})).await;
+    app.delete(&format!("/users/{}", other["id"].as_str().expect("id")))
+        .await
+        .ok();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.received().len(), 2);
+}
