@@ -21,6 +21,7 @@ use std::sync::Arc;
 use sqlx::{Executor, SqliteConnection};
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, watch};
 
+use crate::checkpoint::Checkpointer;
 use crate::{StoreError, StoreResult};
 
 /// How the batch a transaction joined ended.
@@ -51,6 +52,8 @@ pub(crate) struct WriterConnection {
     subscribers: HashMap<String, Vec<String>>,
     /// `PRAGMA data_version` when the current batch began.
     data_version: Option<i64>,
+    /// Copies committed pages into the database file off the writer (`checkpoint.rs`).
+    checkpointer: Option<Checkpointer>,
 }
 
 /// A write transaction: a savepoint in the current batch, holding the connection.
@@ -146,6 +149,9 @@ impl WriterConnection {
             Ok(_) => {
                 self.batches
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if let Some(checkpointer) = &self.checkpointer {
+                    checkpointer.batch_committed();
+                }
                 Ok(())
             }
             Err(error) => {
@@ -166,7 +172,7 @@ impl std::fmt::Debug for GroupWriter {
 }
 
 impl GroupWriter {
-    pub(crate) fn new(connection: SqliteConnection) -> Self {
+    pub(crate) fn new(connection: SqliteConnection, checkpointer: Option<Checkpointer>) -> Self {
         let batches = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let connection = Arc::new(Mutex::new(WriterConnection {
             connection,
@@ -176,6 +182,7 @@ impl GroupWriter {
             abandoned: false,
             subscribers: HashMap::new(),
             data_version: None,
+            checkpointer,
         }));
         let commit_requested = Arc::new(Notify::new());
         let committer = tokio::spawn(commit_loop(connection.clone(), commit_requested.clone()));
@@ -319,7 +326,7 @@ mod tests {
             .execute("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
             .await
             .unwrap();
-        (GroupWriter::new(connection), options)
+        (GroupWriter::new(connection, None), options)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,6 +14,7 @@
 //! aggregation, row locks) ask `Conn::dialect` and say why.
 
 mod api_keys;
+mod checkpoint;
 mod error;
 mod events;
 mod group_commit;

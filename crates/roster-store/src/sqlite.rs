@@ -7,6 +7,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, SqlitePool};
 
+use crate::checkpoint::Checkpointer;
 use crate::group_commit::GroupWriter;
 use crate::{Durability, StoreOptions, StoreResult};
 
@@ -34,7 +35,8 @@ pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(SqlitePool, Gro
     let mut writer = connect.connect().await?;
     MIGRATOR.run(&mut writer).await?;
     drop(migrating);
-    let writer = GroupWriter::new(writer);
+    let checkpointer = Checkpointer::start(connect.connect().await?);
+    let writer = GroupWriter::new(writer, Some(checkpointer));
 
     let reader = SqlitePoolOptions::new()
         .max_connections(options.max_readers.max(1))
@@ -129,5 +131,35 @@ mod tests {
             .collect();
             assert_eq!(found.len(), 1, "{table} {expression}");
         }
+    }
+
+    /// Committed pages reach the database file itself soon after each batch, long before the
+    /// writer's own automatic checkpoint (1,000 pages) would copy them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn committed_pages_are_copied_into_the_database_file_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::test_store(&dir).await;
+        store
+            .instance_id(|| "ins_background".to_owned())
+            .await
+            .unwrap();
+        // An immutable connection reads the database file alone, never the WAL.
+        let file_only = SqliteConnectOptions::new()
+            .filename(dir.path().join("t.db"))
+            .immutable(true);
+        let mut found = 0_i64;
+        for _ in 0..100 {
+            let mut connection = file_only.connect().await.unwrap();
+            // Until the first checkpoint the file may not even hold the schema.
+            found = sqlx::query("SELECT COUNT(*) FROM instance WHERE value = 'ins_background'")
+                .fetch_one(&mut connection)
+                .await
+                .map_or(0, |row| row.get(0));
+            if found == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(found, 1, "the write never left the WAL");
     }
 }
