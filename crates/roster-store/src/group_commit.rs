@@ -54,6 +54,8 @@ pub(crate) struct WriterConnection {
     data_version: Option<i64>,
     /// Copies committed pages into the database file off the writer (`checkpoint.rs`).
     checkpointer: Option<Checkpointer>,
+    /// Statements run once per batch, just before its COMMIT, inside it (each ending in `;`).
+    before_commit: &'static str,
 }
 
 /// A write transaction: a savepoint in the current batch, holding the connection.
@@ -66,7 +68,6 @@ pub(crate) struct GroupTx {
 const SAVEPOINT: &str = "SAVEPOINT roster_tx";
 const BEGIN: &str = "BEGIN IMMEDIATE; SAVEPOINT roster_tx";
 const RELEASE_AND_REOPEN: &str = "RELEASE roster_tx; SAVEPOINT roster_tx";
-const RELEASE_AND_COMMIT: &str = "RELEASE roster_tx; COMMIT";
 // ROLLBACK TO undoes the savepoint's work and leaves it open, ready for the next transaction.
 const ROLLBACK: &str = "ROLLBACK TO roster_tx";
 
@@ -139,13 +140,18 @@ impl WriterConnection {
         let Some(batch) = self.batch.take() else {
             return;
         };
-        let statement = if self.savepoint_open {
-            RELEASE_AND_COMMIT
+        let release = if self.savepoint_open {
+            "RELEASE roster_tx;"
         } else {
-            "COMMIT"
+            ""
         };
+        let statement = format!("{release} {} COMMIT", self.before_commit);
         self.savepoint_open = false;
-        let outcome = match self.connection.execute(statement).await {
+        let outcome = match self
+            .connection
+            .execute(sqlx::raw_sql(sqlx::AssertSqlSafe(statement)))
+            .await
+        {
             Ok(_) => {
                 self.batches
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -172,7 +178,11 @@ impl std::fmt::Debug for GroupWriter {
 }
 
 impl GroupWriter {
-    pub(crate) fn new(connection: SqliteConnection, checkpointer: Option<Checkpointer>) -> Self {
+    pub(crate) fn new(
+        connection: SqliteConnection,
+        checkpointer: Option<Checkpointer>,
+        before_commit: &'static str,
+    ) -> Self {
         let batches = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let connection = Arc::new(Mutex::new(WriterConnection {
             connection,
@@ -183,6 +193,7 @@ impl GroupWriter {
             subscribers: HashMap::new(),
             data_version: None,
             checkpointer,
+            before_commit,
         }));
         let commit_requested = Arc::new(Notify::new());
         let committer = tokio::spawn(commit_loop(connection.clone(), commit_requested.clone()));
@@ -326,7 +337,7 @@ mod tests {
             .execute("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
             .await
             .unwrap();
-        (GroupWriter::new(connection, None), options)
+        (GroupWriter::new(connection, None, ""), options)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

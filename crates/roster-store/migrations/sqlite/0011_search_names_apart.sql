@@ -70,16 +70,21 @@ BEGIN
            WHERE user_id = new.id AND kind = 'web3_wallet');
 END;
 
+-- A rename only notes the user: each batch of writes indexes the names it changed in one
+-- statement just before it commits (roster-store's sqlite.rs), so that FTS5 writes one segment
+-- per batch, not one per rename.
+CREATE TABLE user_search_names_pending (pk INTEGER PRIMARY KEY);
+
 CREATE TRIGGER user_search_after_name_update AFTER UPDATE OF first_name, last_name ON users
 WHEN old.first_name IS NOT new.first_name OR old.last_name IS NOT new.last_name
 BEGIN
-    INSERT OR REPLACE INTO user_search_names (rowid, names)
-    VALUES (new.pk, trim(coalesce(new.first_name, '') || ' ' || coalesce(new.last_name, '')));
+    INSERT OR IGNORE INTO user_search_names_pending (pk) VALUES (new.pk);
 END;
 
 CREATE TRIGGER user_search_after_user_delete AFTER DELETE ON users BEGIN
     DELETE FROM user_search WHERE rowid = old.pk;
     DELETE FROM user_search_names WHERE rowid = old.pk;
+    DELETE FROM user_search_names_pending WHERE pk = old.pk;
 END;
 
 CREATE TRIGGER user_search_after_identification_insert AFTER INSERT ON identifications BEGIN
