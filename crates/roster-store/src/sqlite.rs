@@ -19,7 +19,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// statement per batch they share one segment. The index changes in the same commit as the
 /// names, so no reader ever sees one without the other.
 const INDEX_RENAMED_USERS: &str = "INSERT OR REPLACE INTO user_search_names (rowid, names) \
-    SELECT pk, trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) FROM users \
+    SELECT pk, names FROM user_search_name_rows \
     WHERE pk IN (SELECT pk FROM user_search_names_pending); \
     DELETE FROM user_search_names_pending WHERE true;";
 

@@ -28,18 +28,26 @@ CREATE VIRTUAL TABLE user_search_names USING fts5 (
     tokenize = 'trigram'
 );
 
-INSERT INTO user_search (rowid, user_ids, emails, phones, usernames, web3_wallets)
+-- What each table holds for a user, defined once: the triggers below, the first fill and the
+-- batch statement that indexes renames (roster-store's sqlite.rs) all read these views, and
+-- filtering them by pk or id stays a lookup by key.
+CREATE VIEW user_search_rows AS
 SELECT u.pk, u.id,
     (SELECT group_concat(value, char(10)) FROM identifications
-       WHERE user_id = u.id AND kind = 'email_address'),
+       WHERE user_id = u.id AND kind = 'email_address') AS emails,
     (SELECT group_concat(value, char(10)) FROM identifications
-       WHERE user_id = u.id AND kind = 'phone_number'),
+       WHERE user_id = u.id AND kind = 'phone_number') AS phones,
     u.username,
     (SELECT group_concat(value, char(10)) FROM identifications
-       WHERE user_id = u.id AND kind = 'web3_wallet')
+       WHERE user_id = u.id AND kind = 'web3_wallet') AS web3_wallets
 FROM users u;
-INSERT INTO user_search_names (rowid, names)
-SELECT pk, trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) FROM users;
+
+CREATE VIEW user_search_name_rows AS
+SELECT pk, trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) AS names FROM users;
+
+INSERT INTO user_search (rowid, user_ids, emails, phones, usernames, web3_wallets)
+SELECT pk, id, emails, phones, username, web3_wallets FROM user_search_rows;
+INSERT INTO user_search_names (rowid, names) SELECT pk, names FROM user_search_name_rows;
 
 -- Built in one go, each index is merged into a single segment; later writes merge as 0010 set.
 INSERT INTO user_search (user_search) VALUES ('optimize');
@@ -49,10 +57,16 @@ INSERT INTO user_search_names (user_search_names, rank) VALUES ('automerge', 2);
 
 CREATE TRIGGER user_search_after_user_insert AFTER INSERT ON users BEGIN
     INSERT OR REPLACE INTO user_search (rowid, user_ids, emails, phones, usernames, web3_wallets)
-    VALUES (new.pk, new.id, NULL, NULL, new.username, NULL);
+    SELECT pk, id, emails, phones, username, web3_wallets FROM user_search_rows
+    WHERE pk = new.pk;
     INSERT OR REPLACE INTO user_search_names (rowid, names)
-    VALUES (new.pk, trim(coalesce(new.first_name, '') || ' ' || coalesce(new.last_name, '')));
+    SELECT pk, names FROM user_search_name_rows WHERE pk = new.pk;
 END;
+
+-- A rename only notes the user: each batch of writes indexes the names it changed in one
+-- statement just before it commits (roster-store's sqlite.rs), so that FTS5 writes one segment
+-- per batch, not one per rename.
+CREATE TABLE user_search_names_pending (pk INTEGER PRIMARY KEY);
 
 -- Each trigger fires only when its own columns change; other updates (metadata, flags, the
 -- lockout counter) touch neither table.
@@ -60,20 +74,9 @@ CREATE TRIGGER user_search_after_username_update AFTER UPDATE OF username ON use
 WHEN old.username IS NOT new.username
 BEGIN
     INSERT OR REPLACE INTO user_search (rowid, user_ids, emails, phones, usernames, web3_wallets)
-    SELECT new.pk, new.id,
-        (SELECT group_concat(value, char(10)) FROM identifications
-           WHERE user_id = new.id AND kind = 'email_address'),
-        (SELECT group_concat(value, char(10)) FROM identifications
-           WHERE user_id = new.id AND kind = 'phone_number'),
-        new.username,
-        (SELECT group_concat(value, char(10)) FROM identifications
-           WHERE user_id = new.id AND kind = 'web3_wallet');
+    SELECT pk, id, emails, phones, username, web3_wallets FROM user_search_rows
+    WHERE pk = new.pk;
 END;
-
--- A rename only notes the user: each batch of writes indexes the names it changed in one
--- statement just before it commits (roster-store's sqlite.rs), so that FTS5 writes one segment
--- per batch, not one per rename.
-CREATE TABLE user_search_names_pending (pk INTEGER PRIMARY KEY);
 
 CREATE TRIGGER user_search_after_name_update AFTER UPDATE OF first_name, last_name ON users
 WHEN old.first_name IS NOT new.first_name OR old.last_name IS NOT new.last_name
@@ -89,28 +92,14 @@ END;
 
 CREATE TRIGGER user_search_after_identification_insert AFTER INSERT ON identifications BEGIN
     INSERT OR REPLACE INTO user_search (rowid, user_ids, emails, phones, usernames, web3_wallets)
-    SELECT u.pk, u.id,
-        (SELECT group_concat(value, char(10)) FROM identifications
-           WHERE user_id = u.id AND kind = 'email_address'),
-        (SELECT group_concat(value, char(10)) FROM identifications
-           WHERE user_id = u.id AND kind = 'phone_number'),
-        u.username,
-        (SELECT group_concat(value, char(10)) FROM identifications
-           WHERE user_id = u.id AND kind = 'web3_wallet')
-    FROM users u WHERE u.id = new.user_id;
+    SELECT pk, id, emails, phones, username, web3_wallets FROM user_search_rows
+    WHERE id = new.user_id;
 END;
 
 CREATE TRIGGER user_search_after_identification_delete AFTER DELETE ON identifications BEGIN
     INSERT OR REPLACE INTO user_search (rowid, user_ids, emails, phones, usernames, web3_wallets)
-    SELECT u.pk, u.id,
-        (SELECT group_concat(value, char(10)) FROM identifications
-           WHERE user_id = u.id AND kind = 'email_address'),
-        (SELECT group_concat(value, char(10)) FROM identifications
-           WHERE user_id = u.id AND kind = 'phone_number'),
-        u.username,
-        (SELECT group_concat(value, char(10)) FROM identifications
-           WHERE user_id = u.id AND kind = 'web3_wallet')
-    FROM users u WHERE u.id = old.user_id;
+    SELECT pk, id, emails, phones, username, web3_wallets FROM user_search_rows
+    WHERE id = old.user_id;
 END;
 
 -- Verifying an address changes its row but not what is searched.
@@ -119,13 +108,6 @@ AFTER UPDATE OF user_id, kind, value ON identifications
 WHEN old.user_id IS NOT new.user_id OR old.kind IS NOT new.kind OR old.value IS NOT new.value
 BEGIN
     INSERT OR REPLACE INTO user_search (rowid, user_ids, emails, phones, usernames, web3_wallets)
-    SELECT u.pk, u.id,
-        (SELECT group_concat(value, char(10)) FROM identifications
-           WHERE user_id = u.id AND kind = 'email_address'),
-        (SELECT group_concat(value, char(10)) FROM identifications
-           WHERE user_id = u.id AND kind = 'phone_number'),
-        u.username,
-        (SELECT group_concat(value, char(10)) FROM identifications
-           WHERE user_id = u.id AND kind = 'web3_wallet')
-    FROM users u WHERE u.id = new.user_id;
+    SELECT pk, id, emails, phones, username, web3_wallets FROM user_search_rows
+    WHERE id = new.user_id;
 END;
