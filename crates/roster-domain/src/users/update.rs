@@ -185,6 +185,8 @@ impl Users {
             )?;
             let now = roster_model::time::now_millis();
             second_factors.apply_flags(&mut user, now);
+            // Taken because the loop may run again; it only does when nothing was requested
+            // (`users_row_only`), so the first pass always writes the whole request.
             std::mem::take(&mut second_factors)
                 .write(&mut tx, id, now)
                 .await?;
