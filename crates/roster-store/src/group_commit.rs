@@ -3,8 +3,9 @@
 //! SQLite has one writer, and with `synchronous=FULL` every COMMIT waits for the disk. Giving
 //! each write transaction its own COMMIT caps throughput at one disk flush per write. Here the
 //! single writer connection runs one outer transaction, a *batch*, and each `Tx` is a savepoint
-//! inside it. When a `Tx` commits it releases its savepoint, hands the connection on, and waits
-//! until the batch is durably committed; only then does its caller see success.
+//! inside it (opened by its first statement, `savepoint.rs`). When a `Tx` commits it hands the
+//! connection on and waits until the batch is durably committed; only then does its caller see
+//! success.
 //!
 //! The batch is committed by a committer task that queues for the connection like any `Tx`.
 //! The connection's mutex is fair (FIFO), so a batch holds exactly the transactions that were
@@ -22,6 +23,7 @@ use sqlx::{Executor, SqliteConnection};
 use tokio::sync::{Mutex, Notify, OwnedMutexGuard, watch};
 
 use crate::checkpoint::Checkpointer;
+use crate::savepoint::{Savepoint, TxConnection, UNDO};
 use crate::{StoreError, StoreResult};
 
 /// How the batch a transaction joined ended.
@@ -35,12 +37,10 @@ pub(crate) struct GroupWriter {
 }
 
 pub(crate) struct WriterConnection {
-    connection: SqliteConnection,
+    /// The connection, and the savepoint of the transaction holding it.
+    tx: TxConnection,
     batch: Option<watch::Sender<BatchOutcome>>,
     batches: Arc<std::sync::atomic::AtomicU64>,
-    /// A savepoint is open for the next transaction: each commit releases its own savepoint
-    /// and opens the next one in the same round trip to the connection.
-    savepoint_open: bool,
     /// A transaction was abandoned: roll its savepoint back before anything else runs.
     abandoned: bool,
     /// The endpoints subscribed to each event type, as read on this connection, so that a
@@ -65,72 +65,71 @@ pub(crate) struct GroupTx {
     commit_requested: Arc<Notify>,
 }
 
-const SAVEPOINT: &str = "SAVEPOINT roster_tx";
-const BEGIN: &str = "BEGIN IMMEDIATE; SAVEPOINT roster_tx";
-const RELEASE_AND_REOPEN: &str = "RELEASE roster_tx; SAVEPOINT roster_tx";
-// ROLLBACK TO undoes the savepoint's work and leaves it open, ready for the next transaction.
-const ROLLBACK: &str = "ROLLBACK TO roster_tx";
+/// Opens a batch and reads, under the write lock just taken, whether another process has
+/// committed since (see `WriterConnection::subscribers`).
+const BEGIN: &str = "BEGIN IMMEDIATE; PRAGMA data_version";
 
 impl WriterConnection {
     /// Rolls an abandoned transaction back to its savepoint. If that fails (SQLite rolls the
-    /// whole transaction back by itself after some errors, taking the savepoint with it), the
-    /// batch is given up: its waiting transactions learn that it failed, and the connection
-    /// starts clean, so one bad moment never leaves the writer stuck.
+    /// whole transaction back by itself after some errors, taking the savepoint with it), or
+    /// if the transaction was dropped while its first statement, which opens the savepoint,
+    /// was under way, the batch is given up: its waiting transactions learn that it failed,
+    /// and the connection starts clean, so one bad moment never leaves the writer stuck and
+    /// never undoes another transaction's work.
     async fn settle_abandoned(&mut self) {
         if !self.abandoned {
             return;
         }
         self.abandoned = false;
         self.subscribers.clear();
-        if self.savepoint_open && self.connection.execute(ROLLBACK).await.is_ok() {
-            return;
+        let savepoint = std::mem::replace(&mut self.tx.savepoint, Savepoint::NotOpened);
+        match savepoint {
+            Savepoint::NotOpened => {}
+            Savepoint::Open if self.tx.connection.execute(UNDO).await.is_ok() => {}
+            Savepoint::Open => {
+                self.give_up_batch("rolling back a transaction failed")
+                    .await;
+            }
+            Savepoint::Opening => {
+                self.give_up_batch("a transaction was dropped while it opened its savepoint")
+                    .await;
+            }
         }
-        self.give_up_batch("rolling back a transaction failed")
-            .await;
     }
 
     async fn give_up_batch(&mut self, why: &str) {
         tracing::error!(why, "giving up a batch of writes");
-        let _ = self.connection.execute("ROLLBACK").await;
-        self.savepoint_open = false;
+        let _ = self.tx.connection.execute("ROLLBACK").await;
+        self.tx.savepoint = Savepoint::NotOpened;
         self.subscribers.clear();
         if let Some(batch) = self.batch.take() {
             batch.send_replace(Some(Err(Arc::from(why))));
         }
     }
 
-    /// Opens the batch or the savepoint the next transaction writes in.
+    /// Opens the batch the next transaction writes in, if none is open. The transaction's
+    /// savepoint comes with its first statement.
     async fn prepare_transaction(&mut self) -> StoreResult<()> {
         self.settle_abandoned().await;
-        if self.batch.is_none() {
-            if let Err(error) = self.connection.execute(BEGIN).await {
-                // BEGIN may have gone through before SAVEPOINT failed: end whatever is open.
-                let _ = self.connection.execute("ROLLBACK").await;
+        self.tx.savepoint = Savepoint::NotOpened;
+        if self.batch.is_some() {
+            return Ok(());
+        }
+        let version: i64 = match sqlx::query_scalar(BEGIN)
+            .fetch_one(&mut self.tx.connection)
+            .await
+        {
+            Ok(version) => version,
+            Err(error) => {
+                // BEGIN may have gone through before the pragma failed: end whatever is open.
+                let _ = self.tx.connection.execute("ROLLBACK").await;
                 return Err(error.into());
             }
-            self.batch = Some(watch::channel(None).0);
-            self.savepoint_open = true;
-            // Holding the write lock now, nobody else can commit until this batch ends.
-            let version: i64 = match sqlx::query_scalar("PRAGMA data_version")
-                .fetch_one(&mut self.connection)
-                .await
-            {
-                Ok(version) => version,
-                Err(error) => {
-                    self.give_up_batch("reading data_version failed").await;
-                    return Err(error.into());
-                }
-            };
-            if self.data_version != Some(version) {
-                self.subscribers.clear();
-                self.data_version = Some(version);
-            }
-        } else if !self.savepoint_open {
-            if let Err(error) = self.connection.execute(SAVEPOINT).await {
-                self.give_up_batch("opening a savepoint failed").await;
-                return Err(error.into());
-            }
-            self.savepoint_open = true;
+        };
+        self.batch = Some(watch::channel(None).0);
+        if self.data_version != Some(version) {
+            self.subscribers.clear();
+            self.data_version = Some(version);
         }
         Ok(())
     }
@@ -140,14 +139,11 @@ impl WriterConnection {
         let Some(batch) = self.batch.take() else {
             return;
         };
-        let release = if self.savepoint_open {
-            "RELEASE roster_tx;"
-        } else {
-            ""
-        };
-        let statement = format!("{release} {} COMMIT", self.before_commit);
-        self.savepoint_open = false;
+        // COMMIT also ends the savepoints of the batch's transactions, nested one in the next.
+        let statement = format!("{} COMMIT", self.before_commit);
+        self.tx.savepoint = Savepoint::NotOpened;
         let outcome = match self
+            .tx
             .connection
             .execute(sqlx::raw_sql(sqlx::AssertSqlSafe(statement)))
             .await
@@ -162,7 +158,7 @@ impl WriterConnection {
             }
             Err(error) => {
                 tracing::error!(%error, "committing a batch of writes failed");
-                let _ = self.connection.execute("ROLLBACK").await;
+                let _ = self.tx.connection.execute("ROLLBACK").await;
                 self.subscribers.clear();
                 Err(Arc::from(error.to_string()))
             }
@@ -185,10 +181,12 @@ impl GroupWriter {
     ) -> Self {
         let batches = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let connection = Arc::new(Mutex::new(WriterConnection {
-            connection,
+            tx: TxConnection {
+                connection,
+                savepoint: Savepoint::NotOpened,
+            },
             batch: None,
             batches: batches.clone(),
-            savepoint_open: false,
             abandoned: false,
             subscribers: HashMap::new(),
             data_version: None,
@@ -205,7 +203,7 @@ impl GroupWriter {
         }
     }
 
-    /// Takes the connection and opens a savepoint for one transaction.
+    /// Takes the connection for one transaction, opening a batch if none is open.
     ///
     /// The work runs in its own task: if the caller's future is dropped half-way (a client
     /// hung up), the connection's state is still brought to a known point, and the finished
@@ -238,7 +236,7 @@ impl GroupWriter {
         self.committer.abort();
         let mut guard = self.connection.lock().await;
         guard.commit_batch().await;
-        let _ = guard.connection.execute("PRAGMA optimize").await;
+        let _ = guard.tx.connection.execute("PRAGMA optimize").await;
         tracing::debug!(
             batches = self.batches.load(std::sync::atomic::Ordering::Relaxed),
             "closed the writer connection"
@@ -263,32 +261,19 @@ impl GroupTx {
             .subscribers
     }
 
-    pub(crate) fn connection(&mut self) -> &mut SqliteConnection {
+    pub(crate) fn connection(&mut self) -> &mut TxConnection {
         &mut self
             .guard
             .as_mut()
             .expect("the connection is held until commit")
-            .connection
+            .tx
     }
 
-    /// Releases the savepoint and waits until the batch holding it is on disk. The release runs
-    /// in its own task, so a caller that goes away mid-way cannot leave it half done.
+    /// Hands the connection on, its savepoint left open for the batch's COMMIT to end, and
+    /// waits until the batch holding it is on disk.
     pub(crate) async fn commit(mut self) -> StoreResult<()> {
-        let mut guard = self.guard.take().expect("committed once");
-        let commit_requested = self.commit_requested.clone();
-        let released = tokio::spawn(async move {
-            let released = guard.connection.execute(RELEASE_AND_REOPEN).await;
-            if released.is_err() {
-                // Whether the release went through is unknown, so the whole batch must go.
-                guard.give_up_batch("releasing a savepoint failed").await;
-            }
-            drop(guard);
-            commit_requested.notify_one();
-            released
-        })
-        .await
-        .map_err(|_| StoreError::Corrupt("the writer task stopped".to_owned()))?;
-        released?;
+        drop(self.guard.take().expect("committed once"));
+        self.commit_requested.notify_one();
         let outcome = self
             .outcome
             .wait_for(Option::is_some)

@@ -24,6 +24,7 @@ mod mfa;
 mod outbox;
 mod passwords;
 mod postgres;
+mod savepoint;
 mod search;
 mod sessions;
 mod sqlite;
@@ -111,25 +112,28 @@ pub(crate) enum Dialect {
 /// A borrowed connection of either backend; `on_connection!` runs one statement on it.
 pub(crate) enum Conn<'a> {
     Sqlite(&'a mut SqliteConnection),
+    /// The SQLite writer inside a write transaction (`savepoint.rs`).
+    SqliteWriter(&'a mut savepoint::TxConnection),
     Postgres(&'a mut PgConnection),
 }
 
 impl Conn<'_> {
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
-            Conn::Sqlite(_) => Dialect::Sqlite,
+            Conn::Sqlite(_) | Conn::SqliteWriter(_) => Dialect::Sqlite,
             Conn::Postgres(_) => Dialect::Postgres,
         }
     }
 }
 
 /// Runs `$body` with `$c` bound to the concrete connection. The body is compiled once per
-/// driver, so one statement text and one set of binds serve both backends; sqlx's generic
-/// query API has no object-safe form that would let a single compiled body do this.
+/// kind of connection, so one statement text and one set of binds serve both backends; sqlx's
+/// generic query API has no object-safe form that would let a single compiled body do this.
 macro_rules! on_connection {
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
             $crate::Conn::Sqlite($c) => $body,
+            $crate::Conn::SqliteWriter($c) => $body,
             $crate::Conn::Postgres($c) => $body,
         }
     };
@@ -238,7 +242,7 @@ impl Tx {
 
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(tx) => Conn::Sqlite(tx.connection()),
+            TxInner::Sqlite(tx) => Conn::SqliteWriter(tx.connection()),
             TxInner::Postgres(tx) => Conn::Postgres(tx),
         }
     }

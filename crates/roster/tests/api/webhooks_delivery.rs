@@ -95,10 +95,24 @@ async fn every_change_arrives_signed_in_clerks_envelope_and_in_order() {
     );
 
     let endpoint_id = endpoint["id"].as_str().expect("id");
-    let deliveries = app
-        .get(&format!("/webhook_endpoints/{endpoint_id}/deliveries"))
-        .await
-        .ok();
+    // The worker records an attempt after the receiver has answered, so the last event can
+    // arrive a moment before its delivery is marked delivered.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let deliveries = loop {
+        let deliveries = app
+            .get(&format!("/webhook_endpoints/{endpoint_id}/deliveries"))
+            .await
+            .ok();
+        let settled = deliveries
+            .as_array()
+            .expect("array")
+            .iter()
+            .all(|delivery| delivery["status"] != "pending");
+        if settled || tokio::time::Instant::now() > deadline {
+            break deliveries;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     let deliveries = deliveries.as_array().expect("array");
     assert_eq!(deliveries.len(), 7);
     for delivery in deliveries {
