@@ -209,7 +209,11 @@ mod tests {
             .fetch_all(tx.connection())
             .await
             .unwrap();
-        assert_eq!(all, [1, 2], "a first statement that returns rows returns them all");
+        assert_eq!(
+            all,
+            [1, 2],
+            "a first statement that returns rows returns them all"
+        );
         drop(tx);
     }
 
