@@ -301,7 +301,7 @@ impl Drop for GroupTx {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::str::FromStr;
 
     use sqlx::sqlite::SqliteConnectOptions;
@@ -309,7 +309,9 @@ mod tests {
 
     use super::*;
 
-    async fn writer(dir: &tempfile::TempDir) -> (GroupWriter, SqliteConnectOptions) {
+    /// A writer on a fresh database holding one table, `t (x INTEGER NOT NULL UNIQUE)`, and
+    /// the options to open more connections to it.
+    pub(crate) async fn writer(dir: &tempfile::TempDir) -> (GroupWriter, SqliteConnectOptions) {
         let options = SqliteConnectOptions::from_str(&format!(
             "sqlite://{}",
             dir.path().join("t.db").display()

@@ -72,11 +72,13 @@ impl<'c> Executor<'c> for &'c mut TxConnection {
                     .boxed();
             }
         };
+        let persistent = query.persistent();
         // The caller's statement text is already SQL-safe; only a fixed prefix is added.
         let sql = sqlx::AssertSqlSafe(format!("{OPEN}; {}", query.sql().as_str()));
+        let prefixed = sqlx::query_with(sql, arguments.unwrap_or_default()).persistent(persistent);
         self.savepoint = Savepoint::Opening;
         let savepoint = &mut self.savepoint;
-        let mut steps = self.connection.fetch_many((sql, arguments));
+        let mut steps = self.connection.fetch_many(prefixed);
         futures_util::stream::once(async move {
             // The first step is the savepoint's own; an error there means it never opened
             // and the caller's statement never ran.
@@ -142,35 +144,16 @@ impl<'c> Executor<'c> for &'c mut TxConnection {
 
 #[cfg(test)]
 mod tests {
-    use std::str::FromStr;
+    use sqlx::Row;
 
-    use sqlx::sqlite::SqliteConnectOptions;
-    use sqlx::{ConnectOptions, Row};
-
-    use crate::group_commit::GroupWriter;
-
-    async fn writer(dir: &tempfile::TempDir) -> GroupWriter {
-        let options = SqliteConnectOptions::from_str(&format!(
-            "sqlite://{}",
-            dir.path().join("t.db").display()
-        ))
-        .unwrap()
-        .create_if_missing(true)
-        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
-        let mut connection = options.connect().await.unwrap();
-        sqlx::query("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
-            .execute(&mut connection)
-            .await
-            .unwrap();
-        GroupWriter::new(connection, None, "")
-    }
+    use crate::group_commit::tests::writer;
 
     /// The statement that carries the savepoint reports its own rows and row counts only:
     /// SQLite would report the previous write's count again for the SAVEPOINT step.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_first_statement_answers_as_if_it_ran_alone() {
         let dir = tempfile::tempdir().unwrap();
-        let writer = writer(&dir).await;
+        let (writer, _) = writer(&dir).await;
 
         let mut tx = writer.begin().await.unwrap();
         let inserted = sqlx::query("INSERT INTO t (x) VALUES (1), (2)")
@@ -222,7 +205,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn failures_undo_only_their_own_transaction() {
         let dir = tempfile::tempdir().unwrap();
-        let writer = std::sync::Arc::new(writer(&dir).await);
+        let writer = std::sync::Arc::new(writer(&dir).await.0);
 
         let mut tx = writer.begin().await.unwrap();
         sqlx::query("INSERT INTO t (x) VALUES (1)")

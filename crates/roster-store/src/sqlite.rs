@@ -157,27 +157,24 @@ mod tests {
         }
     }
 
+    async fn cache_size(connection: crate::Conn<'_>) -> i64 {
+        crate::on_connection!(connection, |c| {
+            sqlx::query_scalar("PRAGMA cache_size")
+                .fetch_one(&mut *c)
+                .await
+                .unwrap()
+        })
+    }
+
     /// The writer runs with a small page cache (see `open`); readers keep the larger one.
     #[tokio::test]
     async fn the_writer_keeps_a_small_page_cache() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::test_store(&dir).await;
         let mut tx = store.begin().await.unwrap();
-        let writer: i64 = crate::on_connection!(tx.conn(), |c| {
-            sqlx::query_scalar("PRAGMA cache_size")
-                .fetch_one(&mut *c)
-                .await
-                .unwrap()
-        });
-        assert_eq!(writer, -2048);
+        assert_eq!(cache_size(tx.conn()).await, -2048);
         let mut reader = store.reader().await.unwrap();
-        let reader: i64 = crate::on_connection!(reader.conn(), |c| {
-            sqlx::query_scalar("PRAGMA cache_size")
-                .fetch_one(&mut *c)
-                .await
-                .unwrap()
-        });
-        assert_eq!(reader, -32768);
+        assert_eq!(cache_size(reader.conn()).await, -32768);
     }
 
     /// Committed pages reach the database file itself soon after each batch, long before the
