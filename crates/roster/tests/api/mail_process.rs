@@ -1,6 +1,6 @@
-//! A real `roster serve` process delivering mail: killed with SIGKILL after a change and
-//! restarted, its message still arrives exactly once; and at debug level its log never
-//! holds a verification code.
+//! A real `roster serve` process delivering mail: killed with SIGKILL after a change, or in
+//! the middle of sending, and restarted, its message still arrives exactly once; and at debug
+//! level its log never holds a verification code.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{six_digits, uuid_like};
 use crate::smtp_server::{SmtpServer, free_port};
+
+const LEASE_SECONDS: u64 = 2;
 
 /// A `roster serve` process on its own port and data folder, killed when dropped.
 struct Server {
@@ -46,6 +48,9 @@ fn start_server_logging(
         .env("ROSTER_DELIVERY__POLL_INTERVAL_MS", "50")
         .env("ROSTER_DELIVERY__RETRY_BASE_MS", "100")
         .env("ROSTER_DELIVERY__RETRY_MAX_MS", "500")
+        // A kill can fall between a claim and the stamp of its attempt; the message then
+        // waits out the lease. Two seconds keep that wait inside the tests' patience.
+        .env("ROSTER_DELIVERY__LEASE_SECONDS", LEASE_SECONDS.to_string())
         .env("ROSTER_LOG", "debug")
         .stdout(Stdio::null())
         .stderr(log)
@@ -119,6 +124,60 @@ async fn a_message_survives_a_killed_roster() {
     assert!(notice.body().contains("crash.new@example.com"));
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(smtp.count_to("crash.old@example.com"), 1);
+    drop(restarted);
+}
+
+#[tokio::test]
+async fn a_message_claimed_by_a_roster_killed_mid_send_goes_out_after_the_lease() {
+    let data_dir = tempfile::tempdir().expect("data folder");
+    let key = format!("sk_test_{}", uuid_like());
+    let client = reqwest::Client::new();
+    // A mail server that accepts the connection and never says a word: the send hangs
+    // with the message claimed.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let smtp_port = silent.local_addr().expect("address").port();
+    let server = start_server(data_dir.path(), free_port(), &key, smtp_port);
+    wait_until_serving(&client, &server.base).await;
+    let created = client
+        .post(format!("{}/v1/users", server.base))
+        .bearer_auth(&key)
+        .json(&json!({"email_address": ["held.old@example.com", "held.new@example.com"]}))
+        .send()
+        .await
+        .expect("create");
+    let user: Value = created.json().await.expect("json");
+    let patched = client
+        .patch(format!(
+            "{}/v1/users/{}",
+            server.base,
+            user["id"].as_str().expect("id")
+        ))
+        .bearer_auth(&key)
+        .json(&json!({
+            "primary_email_address_id": user["email_addresses"][1]["id"],
+            "notify_primary_email_address_changed": true,
+        }))
+        .send()
+        .await
+        .expect("patch");
+    assert!(patched.status().is_success());
+    let (held, _) = tokio::time::timeout(Duration::from_secs(30), silent.accept())
+        .await
+        .expect("the message is being sent")
+        .expect("accept");
+    drop(server); // SIGKILL
+    drop((held, silent));
+
+    let smtp = SmtpServer::start_on(smtp_port).await;
+    let restarted = start_server(data_dir.path(), free_port(), &key, smtp_port);
+    wait_until_serving(&client, &restarted.base).await;
+    // Only once the dead process's claim has lapsed can the new one take the message.
+    let notice = smtp.wait_for("held.old@example.com").await;
+    assert!(notice.body().contains("held.new@example.com"));
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(smtp.count_to("held.old@example.com"), 1);
     drop(restarted);
 }
 
