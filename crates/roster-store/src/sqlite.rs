@@ -160,9 +160,10 @@ mod tests {
         }
     }
 
-    async fn run(tx: &mut crate::Tx, sql: &str) {
+    /// Runs `script` (one or more statements) in `tx`.
+    async fn run(tx: &mut crate::Tx, script: &str) {
         crate::on_connection!(tx.conn(), |c| {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            sqlx::raw_sql(sqlx::AssertSqlSafe(script.to_owned()))
                 .execute(&mut *c)
                 .await
                 .unwrap();
@@ -178,44 +179,23 @@ mod tests {
     async fn the_name_index_follows_every_change_of_names() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::test_store(&dir).await;
-        let user = |n: &str, first: &str, last: &str| {
-            format!(
-                "INSERT INTO users (id, first_name, last_name, created_at, updated_at) \
-                 VALUES ('user_{n}', '{first}', '{last}', 1, 1);"
-            )
-        };
-        let mut tx = store.begin().await.unwrap();
-        for (n, first, last) in [("a", "Alan", "Bradley"), ("b", "Ed", "Dillinger")] {
-            run(&mut tx, &user(n, first, last)).await;
+        let writes = [
+            "INSERT INTO users (id, first_name, last_name, created_at, updated_at) VALUES \
+                 ('user_a', 'Alan', 'Bradley', 1, 1), ('user_b', 'Ed', 'Dillinger', 1, 1), \
+                 ('user_c', 'Lora', 'Baines', 1, 1);",
+            "UPDATE users SET first_name = 'Tron' WHERE id = 'user_a'; \
+             UPDATE users SET last_name = 'Program' WHERE id = 'user_a'; \
+             UPDATE users SET first_name = 'Sark' WHERE id = 'user_b'; \
+             DELETE FROM users WHERE id = 'user_b'; \
+             INSERT INTO users (id, first_name, last_name, created_at, updated_at) \
+                 VALUES ('user_d', 'Kevin', 'Flynn', 1, 1); \
+             UPDATE users SET first_name = 'Clu' WHERE id = 'user_d';",
+        ];
+        for write in writes {
+            let mut tx = store.begin().await.unwrap();
+            run(&mut tx, write).await;
+            tx.commit().await.unwrap();
         }
-        run(&mut tx, &user("c", "Lora", "Baines")).await;
-        tx.commit().await.unwrap();
-
-        let mut tx = store.begin().await.unwrap();
-        run(
-            &mut tx,
-            "UPDATE users SET first_name = 'Tron' WHERE id = 'user_a';",
-        )
-        .await;
-        run(
-            &mut tx,
-            "UPDATE users SET last_name = 'Program' WHERE id = 'user_a';",
-        )
-        .await;
-        run(
-            &mut tx,
-            "UPDATE users SET first_name = 'Sark' WHERE id = 'user_b';",
-        )
-        .await;
-        run(&mut tx, "DELETE FROM users WHERE id = 'user_b';").await;
-        run(&mut tx, &user("d", "Kevin", "Flynn")).await;
-        run(
-            &mut tx,
-            "UPDATE users SET first_name = 'Clu' WHERE id = 'user_d';",
-        )
-        .await;
-        tx.commit().await.unwrap();
-
         let mut abandoned = store.begin().await.unwrap();
         run(
             &mut abandoned,
@@ -237,20 +217,20 @@ mod tests {
             "INSERT INTO user_search_names (user_search_names, rank) VALUES ('integrity-check', 1);",
         )
         .await;
-        let mut found = Vec::new();
-        for term in [
-            "alan",
-            "tron prog",
-            "bradley",
-            "sark",
-            "dilling",
-            "clu flynn",
-            "kevin",
-            "lora",
-            "yori",
-            "baines",
-        ] {
-            let ids: Vec<String> = crate::on_connection!(tx.conn(), |c| {
+        let expected: [(&str, &[&str]); 10] = [
+            ("alan", &[]),
+            ("tron prog", &["user_a"]),
+            ("bradley", &[]),
+            ("sark", &[]),
+            ("dilling", &[]),
+            ("clu flynn", &["user_d"]),
+            ("kevin", &[]),
+            ("lora", &["user_c"]),
+            ("yori", &[]),
+            ("baines", &[]),
+        ];
+        for (term, users) in expected {
+            let found: Vec<String> = crate::on_connection!(tx.conn(), |c| {
                 sqlx::query_scalar(
                     "SELECT id FROM users WHERE pk IN (SELECT rowid FROM user_search_names \
                      WHERE user_search_names MATCH $1)",
@@ -260,24 +240,8 @@ mod tests {
                 .await
                 .unwrap()
             });
-            found.push((term, ids));
+            assert_eq!(found, users, "{term}");
         }
-        let expected: Vec<(&str, Vec<String>)> = [
-            ("alan", vec![]),
-            ("tron prog", vec!["user_a"]),
-            ("bradley", vec![]),
-            ("sark", vec![]),
-            ("dilling", vec![]),
-            ("clu flynn", vec!["user_d"]),
-            ("kevin", vec![]),
-            ("lora", vec!["user_c"]),
-            ("yori", vec![]),
-            ("baines", vec![]),
-        ]
-        .into_iter()
-        .map(|(term, ids)| (term, ids.into_iter().map(str::to_owned).collect()))
-        .collect();
-        assert_eq!(found, expected);
     }
 
     async fn cache_size(connection: crate::Conn<'_>) -> i64 {

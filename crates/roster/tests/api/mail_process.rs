@@ -74,6 +74,47 @@ async fn wait_until_serving(client: &reqwest::Client, base: &str) {
     panic!("roster did not start serving");
 }
 
+/// Creates a user with the addresses `old` and `new`, then makes `new` primary with a notice
+/// to `old`: one message queued in the outbox.
+async fn switch_primary_email(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    old: &str,
+    new: &str,
+) {
+    let user: Value = client
+        .post(format!("{base}/v1/users"))
+        .bearer_auth(key)
+        .json(&json!({"email_address": [old, new]}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let user_id = user["id"].as_str().expect("id");
+    let patched = client
+        .patch(format!("{base}/v1/users/{user_id}"))
+        .bearer_auth(key)
+        .json(&json!({
+            "primary_email_address_id": user["email_addresses"][1]["id"],
+            "notify_primary_email_address_changed": true,
+        }))
+        .send()
+        .await
+        .expect("patch");
+    assert!(patched.status().is_success());
+}
+
+/// The notice of `switch_primary_email` arrives, naming `new`, and only once.
+async fn expect_one_notice(smtp: &SmtpServer, old: &str, new: &str) {
+    let notice = smtp.wait_for(old).await;
+    assert!(notice.body().contains(new));
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(smtp.count_to(old), 1);
+}
+
 #[tokio::test]
 async fn a_message_survives_a_killed_roster() {
     let data_dir = tempfile::tempdir().expect("data folder");
@@ -83,35 +124,14 @@ async fn a_message_survives_a_killed_roster() {
     let mut server = start_server(data_dir.path(), free_port(), &key, smtp_port);
     wait_until_serving(&client, &server.base).await;
 
-    let call = |method: reqwest::Method, base: String, path: &str, body: Value| {
-        client
-            .request(method, format!("{base}/v1{path}"))
-            .bearer_auth(&key)
-            .json(&body)
-            .send()
-    };
-    let user: Value = call(
-        reqwest::Method::POST,
-        server.base.clone(),
-        "/users",
-        json!({"email_address": ["crash.old@example.com", "crash.new@example.com"]}),
+    switch_primary_email(
+        &client,
+        &server.base,
+        &key,
+        "crash.old@example.com",
+        "crash.new@example.com",
     )
-    .await
-    .expect("create")
-    .json()
-    .await
-    .expect("json");
-    let user_id = user["id"].as_str().expect("id");
-    let new_id = user["email_addresses"][1]["id"].as_str().expect("id");
-    let patched = call(
-        reqwest::Method::PATCH,
-        server.base.clone(),
-        &format!("/users/{user_id}"),
-        json!({"primary_email_address_id": new_id, "notify_primary_email_address_changed": true}),
-    )
-    .await
-    .expect("patch");
-    assert!(patched.status().is_success());
+    .await;
 
     // SIGKILL: no shutdown code runs; only what was committed survives.
     server.child.kill().expect("kill");
@@ -120,10 +140,7 @@ async fn a_message_survives_a_killed_roster() {
     let smtp = SmtpServer::start_on(smtp_port).await;
     let restarted = start_server(data_dir.path(), free_port(), &key, smtp_port);
     wait_until_serving(&client, &restarted.base).await;
-    let notice = smtp.wait_for("crash.old@example.com").await;
-    assert!(notice.body().contains("crash.new@example.com"));
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(smtp.count_to("crash.old@example.com"), 1);
+    expect_one_notice(&smtp, "crash.old@example.com", "crash.new@example.com").await;
     drop(restarted);
 }
 
@@ -140,29 +157,14 @@ async fn a_message_claimed_by_a_roster_killed_mid_send_goes_out_after_the_lease(
     let smtp_port = silent.local_addr().expect("address").port();
     let server = start_server(data_dir.path(), free_port(), &key, smtp_port);
     wait_until_serving(&client, &server.base).await;
-    let created = client
-        .post(format!("{}/v1/users", server.base))
-        .bearer_auth(&key)
-        .json(&json!({"email_address": ["held.old@example.com", "held.new@example.com"]}))
-        .send()
-        .await
-        .expect("create");
-    let user: Value = created.json().await.expect("json");
-    let patched = client
-        .patch(format!(
-            "{}/v1/users/{}",
-            server.base,
-            user["id"].as_str().expect("id")
-        ))
-        .bearer_auth(&key)
-        .json(&json!({
-            "primary_email_address_id": user["email_addresses"][1]["id"],
-            "notify_primary_email_address_changed": true,
-        }))
-        .send()
-        .await
-        .expect("patch");
-    assert!(patched.status().is_success());
+    switch_primary_email(
+        &client,
+        &server.base,
+        &key,
+        "held.old@example.com",
+        "held.new@example.com",
+    )
+    .await;
     let (held, _) = tokio::time::timeout(Duration::from_secs(30), silent.accept())
         .await
         .expect("the message is being sent")
@@ -174,10 +176,7 @@ async fn a_message_claimed_by_a_roster_killed_mid_send_goes_out_after_the_lease(
     let restarted = start_server(data_dir.path(), free_port(), &key, smtp_port);
     wait_until_serving(&client, &restarted.base).await;
     // Only once the dead process's claim has lapsed can the new one take the message.
-    let notice = smtp.wait_for("held.old@example.com").await;
-    assert!(notice.body().contains("held.new@example.com"));
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(smtp.count_to("held.old@example.com"), 1);
+    expect_one_notice(&smtp, "held.old@example.com", "held.new@example.com").await;
     drop(restarted);
 }
 
