@@ -246,7 +246,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn internal_error() -> ApiError {
+pub(crate) fn internal_error() -> ApiError {
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         ErrorItem::new(

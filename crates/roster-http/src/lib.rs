@@ -24,6 +24,7 @@ pub use error::ApiError;
 pub use events::event_payloads;
 
 use axum::Router;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use roster_domain::Services;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -61,9 +62,35 @@ pub fn router(state: AppState) -> Router {
         .nest("/v1", v1)
         .fallback(error::route_not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(finish_writes))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Runs every request that may write on a task of its own, so it finishes even when its client
+/// hangs up. Otherwise the server drops a request's future when the connection goes, at any
+/// await: in the middle of a write transaction too. The store rolls such a write back, but one
+/// dropped while its first statement is under way leaves it unknown whether the statement ran,
+/// and the store must then give up every write committing with it. A write that has begun is
+/// finished and committed instead, as if the client had stayed to read the answer. Reads are
+/// left cancellable: stopping them early loses nothing.
+async fn finish_writes(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if request.method().is_safe() {
+        return next.run(request).await;
+    }
+    // The task keeps the request's span (the trace layer's), so its logs still name the request.
+    let handling = tracing::Instrument::in_current_span(next.run(request));
+    match tokio::spawn(handling).await {
+        Ok(response) => response,
+        // Raised again here, for the panic layer around this one to answer.
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // Cancelled: only a runtime shutting down does that.
+        Err(_) => error::internal_error().into_response(),
+    }
 }
 
 /// Answers once the server is serving; needs no key.

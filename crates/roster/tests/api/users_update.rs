@@ -293,3 +293,86 @@ async fn concurrent_updates_of_one_user_all_land() {
         }
     }
 }
+
+/// Clients that send an update and hang up at once must not cost anyone else their write.
+/// The writes of concurrent requests share one database transaction (group commit); a request
+/// abandoned in the middle of its first statement used to make the server give up that whole
+/// batch, so well-behaved clients beside it got 500 for writes that had done nothing wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_hang_up_never_fail_the_writes_of_others() {
+    use tokio::io::AsyncWriteExt;
+
+    let app = std::sync::Arc::new(spawn_app().await);
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        let user = app
+            .create_user(json!({"first_name": format!("Steady{n}")}))
+            .await;
+        ids.push(user["id"].as_str().unwrap().to_owned());
+    }
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut hang_ups = Vec::new();
+    for client in 0..8_u64 {
+        let (address, key, done) = (address.clone(), app.key.clone(), done.clone());
+        let id = ids[client as usize].clone();
+        hang_ups.push(tokio::spawn(async move {
+            let mut sent = 0_u64;
+            // Bounded, and ended early once the steady clients are through.
+            while sent < 400 && !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let body = format!(r#"{{"last_name":"Gone{sent}"}}"#);
+                let request = format!(
+                    "PATCH /v1/users/{id} HTTP/1.1\r\nHost: roster\r\n\
+                     Authorization: Bearer {key}\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+                stream.write_all(request.as_bytes()).await.unwrap();
+                // Hang up at a different moment of the request's life each time, with a reset
+                // so the server notices at once.
+                tokio::time::sleep(std::time::Duration::from_micros(
+                    (sent * 37 + client * 101) % 3_000,
+                ))
+                .await;
+                stream.set_zero_linger().unwrap();
+                drop(stream);
+                sent += 1;
+            }
+        }));
+    }
+    let mut steady = Vec::new();
+    for (n, id) in ids.iter().enumerate() {
+        let (app, id) = (app.clone(), id.clone());
+        steady.push(tokio::spawn(async move {
+            let mut failures = Vec::new();
+            for round in 0..100 {
+                let name = format!("Steady{n}-{round}");
+                let reply = app
+                    .patch(&format!("/users/{id}"), json!({"first_name": name}))
+                    .await;
+                if reply.status != 200 {
+                    failures.push(format!("{}: {}", reply.status, reply.body));
+                }
+            }
+            failures
+        }));
+    }
+    let mut failures = Vec::new();
+    for task in steady {
+        failures.extend(task.await.unwrap());
+    }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    for task in hang_ups {
+        task.await.unwrap();
+    }
+    assert!(
+        failures.is_empty(),
+        "{} steady writes failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(3)]
+    );
+    for (n, id) in ids.iter().enumerate() {
+        assert_eq!(app.user(id).await["first_name"], format!("Steady{n}-99"));
+    }
+}
