@@ -30,12 +30,13 @@ use roster_domain::Services;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-/// What every handler shares.
+/// What every handler shares. Every request clones it (axum's `State`), so it holds its parts
+/// behind `Arc`s: a clone is two counter increments, not a copy of every service.
 #[derive(Clone)]
 pub struct AppState {
-    pub services: Services,
+    pub services: std::sync::Arc<Services>,
     /// The externally visible base URL of this server, for links such as avatar URLs.
-    pub public_url: String,
+    pub public_url: std::sync::Arc<str>,
 }
 
 /// Largest request body accepted; larger ones get 413 `request_body_too_large`.

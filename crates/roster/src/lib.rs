@@ -12,6 +12,7 @@ pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use roster_domain::webhooks::RetrySchedule;
@@ -136,8 +137,8 @@ impl Application {
             );
         }
         let router = roster_http::router(AppState {
-            services,
-            public_url,
+            services: Arc::new(services),
+            public_url: public_url.into(),
         });
         Ok(Application {
             listener,
