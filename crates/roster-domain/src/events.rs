@@ -17,6 +17,10 @@ use tokio::sync::Notify;
 use crate::error::DomainResult;
 use roster_model::messages::{Channel, NewMessage};
 
+/// The event of every change to a user; also named where a change skips the `Tx` when nobody
+/// subscribes to it (`users/update.rs`).
+pub(crate) const USER_UPDATED: &str = "user.updated";
+
 /// Renders event payloads in Clerk's wire format.
 pub trait EventPayloads: Send + Sync + 'static {
     /// A user as `user.created` / `user.updated` carry it.
@@ -151,7 +155,7 @@ impl Events {
 
     pub(crate) async fn user_updated(&self, tx: &mut Tx, user: &User) -> DomainResult<()> {
         let data = || self.payloads.user(user);
-        self.emit_event(tx, "user.updated", Some(&user.id), data)
+        self.emit_event(tx, USER_UPDATED, Some(&user.id), data)
             .await
             .map(drop)
     }

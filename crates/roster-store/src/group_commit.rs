@@ -14,7 +14,12 @@
 //! to its savepoint before anyone else uses the connection, so a failed request changes nothing
 //! and the batch's other writes are unaffected.
 //!
+//! A write that changes one `users` row and nothing else needs no `Tx` at all: the writer runs
+//! such updates itself, many in one round trip (`group_commit/row_updates.rs`).
+//!
 //! No crate offers this for sqlx; it is the small amount of code below.
+
+mod row_updates;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,6 +30,8 @@ use tokio::sync::{Mutex, Notify, OwnedMutexGuard, watch};
 use crate::checkpoint::Checkpointer;
 use crate::savepoint::{Savepoint, TxConnection, UNDO};
 use crate::{StoreError, StoreResult};
+pub use row_updates::RowUpdateOutcome;
+use row_updates::{RowUpdateQueue, row_update_loop};
 
 /// How the batch a transaction joined ended.
 type BatchOutcome = Option<Result<(), Arc<str>>>;
@@ -34,6 +41,8 @@ pub(crate) struct GroupWriter {
     batches: Arc<std::sync::atomic::AtomicU64>,
     commit_requested: Arc<Notify>,
     committer: tokio::task::JoinHandle<()>,
+    row_updates: Arc<RowUpdateQueue>,
+    row_updater: tokio::task::JoinHandle<()>,
 }
 
 pub(crate) struct WriterConnection {
@@ -195,11 +204,19 @@ impl GroupWriter {
         }));
         let commit_requested = Arc::new(Notify::new());
         let committer = tokio::spawn(commit_loop(connection.clone(), commit_requested.clone()));
+        let row_updates = Arc::new(RowUpdateQueue::default());
+        let row_updater = tokio::spawn(row_update_loop(
+            connection.clone(),
+            row_updates.clone(),
+            commit_requested.clone(),
+        ));
         GroupWriter {
             connection,
             batches,
             commit_requested,
             committer,
+            row_updates,
+            row_updater,
         }
     }
 
@@ -234,6 +251,7 @@ impl GroupWriter {
     /// Commits what is pending and closes the connection.
     pub(crate) async fn close(&self) {
         self.committer.abort();
+        self.row_updater.abort();
         let mut guard = self.connection.lock().await;
         guard.commit_batch().await;
         let _ = guard.tx.connection.execute("PRAGMA optimize").await;
@@ -248,6 +266,20 @@ async fn commit_loop(connection: Arc<Mutex<WriterConnection>>, commit_requested:
     loop {
         commit_requested.notified().await;
         connection.lock().await.commit_batch().await;
+    }
+}
+
+/// Waits until the batch a write joined is committed, or has failed.
+async fn batch_durable(mut outcome: watch::Receiver<BatchOutcome>) -> StoreResult<()> {
+    let outcome = outcome
+        .wait_for(Option::is_some)
+        .await
+        .map_err(|_| StoreError::Corrupt("the writer stopped".to_owned()))?
+        .clone();
+    match outcome {
+        Some(Ok(())) => Ok(()),
+        Some(Err(message)) => Err(StoreError::BatchFailed(message.to_string())),
+        None => unreachable!("waited for an outcome"),
     }
 }
 
@@ -274,17 +306,7 @@ impl GroupTx {
     pub(crate) async fn commit(mut self) -> StoreResult<()> {
         drop(self.guard.take().expect("committed once"));
         self.commit_requested.notify_one();
-        let outcome = self
-            .outcome
-            .wait_for(Option::is_some)
-            .await
-            .map_err(|_| StoreError::Corrupt("the writer stopped".to_owned()))?
-            .clone();
-        match outcome {
-            Some(Ok(())) => Ok(()),
-            Some(Err(message)) => Err(StoreError::BatchFailed(message.to_string())),
-            None => unreachable!("waited for an outcome"),
-        }
+        batch_durable(self.outcome.clone()).await
     }
 }
 

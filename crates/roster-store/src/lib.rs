@@ -36,6 +36,7 @@ mod webhooks;
 pub use api_keys::ApiKeyRecord;
 pub use error::{StoreError, UniqueKey};
 pub use events::EventRecord;
+pub use group_commit::RowUpdateOutcome;
 pub use lockout::AttemptSlot;
 pub use mfa::{BackupCodeRecord, TotpRecord};
 pub use passwords::PasswordRecord;

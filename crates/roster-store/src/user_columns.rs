@@ -100,11 +100,23 @@ pub(crate) fn changed_columns(before: &User, after: &User) -> Vec<(&'static str,
 
 /// `UPDATE users SET … WHERE id = $1 AND version = $2` naming `columns` as `$3…`.
 pub(crate) fn update_statement(columns: &[(&'static str, ColumnValue)]) -> String {
+    numbered_update_statement(columns, 1)
+}
+
+/// `update_statement` with its parameters numbered from `$first`, to follow other statements
+/// in one query.
+pub(crate) fn numbered_update_statement(
+    columns: &[(&'static str, ColumnValue)],
+    first: usize,
+) -> String {
     let mut sql = String::from("UPDATE users SET ");
     for (n, (name, _)) in columns.iter().enumerate() {
-        sql.push_str(&format!("{name} = ${}, ", n + 3));
+        sql.push_str(&format!("{name} = ${}, ", first + 2 + n));
     }
-    sql.push_str("version = version + 1 WHERE id = $1 AND version = $2");
+    sql.push_str(&format!(
+        "version = version + 1 WHERE id = ${first} AND version = ${}",
+        first + 1
+    ));
     sql
 }
 

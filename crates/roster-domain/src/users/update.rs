@@ -1,6 +1,7 @@
 //! `PATCH /users/{id}`: every UpdateUser field, applied to the stored user in one transaction.
 
 use roster_model::users::{IdentificationKind, User};
+use roster_store::RowUpdateOutcome;
 
 use super::{Users, identifiers, invalid, replace_metadata};
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
@@ -116,6 +117,35 @@ impl Users {
         } else {
             None
         };
+        // Nor does a change that needs no uniqueness check: its one write goes to the store
+        // whole, to run beside the others queued with it, and comes back written, in
+        // conflict (read again under the lock, below), or needing a transaction after all.
+        if let Some(before) = &snapshot
+            && username.is_none()
+            && external_id.is_none()
+        {
+            let mut user = before.clone();
+            apply(
+                &mut user,
+                &changes,
+                None,
+                None,
+                legal_accepted_at,
+                created_at,
+            )?;
+            let now = roster_model::time::now_millis();
+            second_factors.apply_flags(&mut user, now);
+            user.updated_at = now.max(user.updated_at);
+            let event = self.events().map(|_| crate::events::USER_UPDATED);
+            match self.store.update_user_row(before, &user, event).await? {
+                RowUpdateOutcome::Written => {
+                    user.version += 1;
+                    return Ok(self.present(user, now));
+                }
+                RowUpdateOutcome::Conflict => snapshot = None,
+                RowUpdateOutcome::NeedsTransaction => {}
+            }
+        }
         loop {
             let optimistic = snapshot.is_some();
             let mut tx = self.store.begin().await?;
