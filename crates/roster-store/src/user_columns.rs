@@ -16,6 +16,19 @@ pub(crate) enum ColumnValue {
     Bool(bool),
 }
 
+/// Binds one `&ColumnValue` to `$query`, borrowed, as its type; a macro so that it binds to
+/// either driver's query.
+macro_rules! bind_column {
+    ($query:expr, $value:expr) => {
+        match $value {
+            $crate::user_columns::ColumnValue::Text(text) => $query.bind(text),
+            $crate::user_columns::ColumnValue::Int(number) => $query.bind(number),
+            $crate::user_columns::ColumnValue::Bool(flag) => $query.bind(flag),
+        }
+    };
+}
+pub(crate) use bind_column;
+
 /// Every column of `users` but `id` and `version`, which an update names in its `WHERE`.
 pub(crate) fn user_columns(user: &User) -> Vec<(&'static str, ColumnValue)> {
     use ColumnValue::{Bool, Int, Text};

@@ -11,7 +11,7 @@ use sqlx::{FromRow, Row};
 
 use crate::error::classify;
 use crate::search::{push_filter, push_order};
-use crate::user_columns::{ColumnValue, changed_columns, update_statement};
+use crate::user_columns::{bind_column, changed_columns, update_statement};
 use crate::{Conn, Dialect, Store, StoreError, StoreResult, Tx, execute, on_connection};
 
 const USER_COLUMNS: &str = "id, external_id, username, first_name, last_name, locale, \
@@ -231,12 +231,8 @@ impl Tx {
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
                         .bind(&user.id)
                         .bind(user.version);
-                    for (_, value) in changed {
-                        query = match value {
-                            ColumnValue::Text(text) => query.bind(text),
-                            ColumnValue::Int(number) => query.bind(number),
-                            ColumnValue::Bool(flag) => query.bind(flag),
-                        };
+                    for (_, value) in &changed {
+                        query = bind_column!(query, value);
                     }
                     query
                         .execute(&mut *c)

@@ -12,7 +12,7 @@ pub use update::UserChanges;
 
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::{LockoutView, User};
-use roster_store::{Store, Tx};
+use roster_store::{RowUpdateOutcome, Store, Tx};
 
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 use crate::metadata::{self, MetadataChanges};
@@ -259,6 +259,26 @@ pub(crate) async fn write(tx: &mut Tx, user: &mut User, now: Millis) -> DomainRe
         .map_err(identifiers::duplicate_to_field)?;
     user.version += 1;
     Ok(())
+}
+
+/// `write` without a `Tx`, for a change to the users row alone (`Store::update_user_row`):
+/// `user` is `before` with the change applied; unless it comes back written, it is not stored.
+pub(crate) async fn write_row(
+    store: &Store,
+    before: &User,
+    user: &mut User,
+    now: Millis,
+    event_type: Option<&'static str>,
+) -> DomainResult<RowUpdateOutcome> {
+    user.updated_at = now.max(user.updated_at);
+    let outcome = store
+        .update_user_row(before, user, event_type)
+        .await
+        .map_err(identifiers::duplicate_to_field)?;
+    if outcome == RowUpdateOutcome::Written {
+        user.version += 1;
+    }
+    Ok(outcome)
 }
 
 fn lock_expiry(policy: &LockoutPolicy, now: Millis) -> Option<Millis> {

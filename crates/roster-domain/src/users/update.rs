@@ -135,13 +135,9 @@ impl Users {
             )?;
             let now = roster_model::time::now_millis();
             second_factors.apply_flags(&mut user, now);
-            user.updated_at = now.max(user.updated_at);
             let event = self.events().map(|_| crate::events::USER_UPDATED);
-            match self.store.update_user_row(before, &user, event).await? {
-                RowUpdateOutcome::Written => {
-                    user.version += 1;
-                    return Ok(self.present(user, now));
-                }
+            match super::write_row(&self.store, before, &mut user, now, event).await? {
+                RowUpdateOutcome::Written => return Ok(self.present(user, now)),
                 RowUpdateOutcome::Conflict => snapshot = None,
                 RowUpdateOutcome::NeedsTransaction => {}
             }

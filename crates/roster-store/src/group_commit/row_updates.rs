@@ -18,7 +18,7 @@ use tokio::sync::{Mutex, Notify, oneshot, watch};
 
 use super::{BatchOutcome, GroupWriter, WriterConnection, batch_durable};
 use crate::error::classify;
-use crate::user_columns::{ColumnValue, changed_columns, numbered_update_statement};
+use crate::user_columns::{ColumnValue, bind_column, changed_columns, numbered_update_statement};
 use crate::{Backend, Store, StoreError, StoreResult};
 
 /// What became of `Store::update_user_row`.
@@ -144,13 +144,9 @@ impl WriterConnection {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for queued in runnable.iter().take(group) {
                 let update = &queued.update;
-                query = query.bind(update.user_id.clone()).bind(update.version);
+                query = query.bind(&update.user_id).bind(update.version);
                 for (_, value) in &update.columns {
-                    query = match value.clone() {
-                        ColumnValue::Text(text) => query.bind(text),
-                        ColumnValue::Int(number) => query.bind(number),
-                        ColumnValue::Bool(flag) => query.bind(flag),
-                    };
+                    query = bind_column!(query, value);
                 }
             }
             let mut changed_rows = Vec::with_capacity(group);
@@ -187,7 +183,6 @@ impl WriterConnection {
                 .is_some_and(|error| error.kind() != sqlx::error::ErrorKind::Other);
             let _ = failed.reply.send(Err(classify(error, None)));
             if !broke_a_constraint {
-                self.subscribers.clear();
                 self.give_up_batch("a row update failed").await;
                 for queued in runnable.drain(..) {
                     let _ = queued.reply.send(Err(StoreError::BatchFailed(
