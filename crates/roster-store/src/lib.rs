@@ -46,7 +46,7 @@ use std::sync::Arc;
 
 use group_commit::{GroupTx, GroupWriter};
 use sqlx::pool::PoolConnection;
-use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{PgConnection, PgPool, Postgres, SqliteConnection};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -79,7 +79,7 @@ pub struct Store {
 #[derive(Clone, Debug)]
 enum Backend {
     Sqlite {
-        reader: SqlitePool,
+        readers: sqlite::Readers,
         writer: Arc<GroupWriter>,
     },
     Postgres {
@@ -156,14 +156,14 @@ pub(crate) use execute;
 
 /// A pooled reader connection, held for the statements of one read.
 pub(crate) enum Reader {
-    Sqlite(PoolConnection<Sqlite>),
+    Sqlite(deadpool::unmanaged::Object<SqliteConnection>),
     Postgres(PoolConnection<Postgres>),
 }
 
 impl Reader {
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match self {
-            Reader::Sqlite(connection) => Conn::Sqlite(connection),
+            Reader::Sqlite(connection) => Conn::Sqlite(&mut *connection),
             Reader::Postgres(connection) => Conn::Postgres(connection),
         }
     }
@@ -173,10 +173,10 @@ impl Store {
     /// Opens (creating if needed) the database and applies pending migrations.
     pub async fn open(options: &StoreOptions) -> StoreResult<Store> {
         if options.url.starts_with("sqlite:") {
-            let (reader, writer) = sqlite::open(options).await?;
+            let (readers, writer) = sqlite::open(options).await?;
             return Ok(Store {
                 backend: Backend::Sqlite {
-                    reader,
+                    readers,
                     writer: Arc::new(writer),
                 },
             });
@@ -213,16 +213,18 @@ impl Store {
     /// A connection for the statements of one read.
     pub(crate) async fn reader(&self) -> StoreResult<Reader> {
         Ok(match &self.backend {
-            Backend::Sqlite { reader, .. } => Reader::Sqlite(reader.acquire().await?),
+            Backend::Sqlite { readers, .. } => {
+                Reader::Sqlite(readers.get().await.map_err(|_| sqlx::Error::PoolClosed)?)
+            }
             Backend::Postgres { pool } => Reader::Postgres(pool.acquire().await?),
         })
     }
 
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { reader, writer } => {
+            Backend::Sqlite { readers, writer } => {
                 writer.close().await;
-                reader.close().await;
+                readers.close();
             }
             Backend::Postgres { pool } => pool.close().await,
         }
