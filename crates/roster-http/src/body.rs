@@ -1,8 +1,8 @@
 //! Decoding JSON request bodies the way Clerk does, and the way the official SDKs need.
 //!
 //! axum's `Json` extractor refuses an empty body, but `@clerk/backend` sends
-//! `Content-Type: application/json` with no body on ban, lock, DELETE and similar calls; an
-//! empty body here is the request type's default. Keys the type does not know are reported
+//! `Content-Type: application/json` with no body on ban, lock, DELETE and similar calls, and
+//! clerk-rs sends `null` where it was given no body; either is the request type's default. Keys the type does not know are reported
 //! as `form_param_unknown` (every one of them, by name), a value of the wrong type as
 //! `form_param_value_invalid` naming its parameter, and unreadable JSON as a 400.
 
@@ -56,7 +56,10 @@ where
                     )
                 }
             })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // clerk-rs sends an optional body it was not given as JSON `null`. Clerk's decoder
+        // leaves a request as it is on `null`, so `null` is no body here too.
+        let text = bytes.trim_ascii();
+        if text.is_empty() || (is_json && text == b"null") {
             return Ok(JsonBody(T::default()));
         }
         if !is_json {
@@ -74,6 +77,16 @@ where
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde's derived structs also accept an array, field by field in order; a Clerk body is
+    // an object, so any other valid JSON is refused before it could fill fields by position.
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                Ok(_) => not_an_object(),
+                Err(_) => malformed(),
+            },
+        );
+    }
     let mut unknown = Vec::new();
     let mut json = serde_json::Deserializer::from_slice(bytes);
     let mut record_unknown = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
@@ -95,11 +108,7 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     },
                 )])
             }
-            (serde_json::error::Category::Data, None) => ApiError::bad_request(
-                "request_body_invalid",
-                "is invalid",
-                "The request body must be a JSON object.",
-            ),
+            (serde_json::error::Category::Data, None) => not_an_object(),
             _ => malformed(),
         }
     })?;
@@ -112,6 +121,14 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::fields(&errors));
     }
     Ok(value)
+}
+
+fn not_an_object() -> ApiError {
+    ApiError::bad_request(
+        "request_body_invalid",
+        "is invalid",
+        "The request body must be a JSON object.",
+    )
 }
 
 fn malformed() -> ApiError {

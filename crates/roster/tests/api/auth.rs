@@ -110,6 +110,57 @@ async fn empty_bodies_with_a_json_content_type_are_accepted() {
     assert_eq!(reply.ok()["id"], id);
 }
 
+/// clerk-rs serialises an optional request body it was not given as `null`.
+#[tokio::test]
+async fn a_null_json_body_is_taken_as_no_body() {
+    let app = spawn_app().await;
+    let user = app
+        .create_user(json!({
+            "first_name": "Alan",
+            "password": "a sturdy passphrase",
+            "public_metadata": {"plan": "pro"},
+        }))
+        .await;
+    let id = user["id"].as_str().expect("id");
+    let reply = app
+        .raw(
+            Method::PATCH,
+            &format!("/users/{id}/metadata"),
+            &[("content-type", "application/json")],
+            " null\n",
+        )
+        .await;
+    assert_eq!(reply.ok()["public_metadata"], json!({"plan": "pro"}));
+    let reply = app
+        .raw(
+            Method::POST,
+            &format!("/users/{id}/password/set_compromised"),
+            &[("content-type", "application/json")],
+            "null",
+        )
+        .await;
+    assert_eq!(reply.ok()["id"], id);
+    // Only the bare literal: other JSON that is not an object is refused, as before.
+    app.raw(
+        Method::PATCH,
+        &format!("/users/{id}/metadata"),
+        &[("content-type", "application/json")],
+        "[null]",
+    )
+    .await
+    .assert_error(400, "request_body_invalid");
+    app.raw(
+        Method::PATCH,
+        &format!("/users/{id}/metadata"),
+        &[("content-type", "text/plain")],
+        "null",
+    )
+    .await
+    .assert_error(415, "unsupported_content_type");
+    let stored = app.get(&format!("/users/{id}")).await;
+    assert_eq!(stored.ok()["public_metadata"], json!({"plan": "pro"}));
+}
+
 #[tokio::test]
 async fn malformed_json_is_a_400_and_changes_nothing() {
     let app = spawn_app().await;
