@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the official Clerk SDKs (Python and JS) against a real Roster server, one fresh server per
-# suite so that neither suite can see the other's users.
+# Runs the Clerk SDKs (Python, JS and Rust) against a real Roster server, one fresh server per
+# suite so that no suite can see another's users.
 #
 #   ROSTER_BIN=/path/to/roster bash conformance/run.sh
 #
@@ -30,6 +30,7 @@ venv="$here/python/.venv"
 [[ -x "$venv/bin/python" ]] || "$python_bin" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/python/requirements.txt"
 (cd "$here/js" && npm ci --silent --no-audit --no-fund)
+(cd "$here/rust" && cargo test --locked --quiet --no-run)
 
 server_pid=""
 server_dir=""
@@ -135,6 +136,7 @@ run_suite() {
 failed=()
 run_suite python bash -c 'cd "$1/python" && exec .venv/bin/python -m pytest -q' _ "$here" || failed+=(python)
 run_suite js bash -c 'cd "$1/js" && exec node --test' _ "$here" || failed+=(js)
+run_suite rust bash -c 'cd "$1/rust" && exec cargo test --locked --quiet' _ "$here" || failed+=(rust)
 
 if ((${#failed[@]})); then
   echo "run.sh: failed suites: ${failed[*]}" >&2

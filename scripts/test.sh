@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting and lints, then every Rust test (unit, integration over
-# loopback HTTP, architecture rules) and the official Clerk SDKs (Python and JS) against a real
+# loopback HTTP, architecture rules) and the Clerk SDKs (Python, JS and Rust) against a real
 # server, twice: once on SQLite (the default) and once on PostgreSQL.
 #
 # The PostgreSQL pass makes a fresh database on the server at ROSTER_PG_ADMIN_URL (default
@@ -22,6 +22,9 @@ fi
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The Rust SDK suite is a package of its own (conformance/rust), held to the same rules.
+cargo fmt --manifest-path conformance/rust/Cargo.toml --check
+cargo clippy --manifest-path conformance/rust/Cargo.toml --all-targets --locked -- -D warnings
 
 echo "=== SQLite"
 cargo test --workspace --locked
