@@ -2,10 +2,10 @@
 
 mod common;
 
-use clerk_rs::apis::users_api;
+use clerk_rs::apis::{Error, users_api};
 use clerk_rs::models;
 use clerk_rs::models::verify_totp_200_response::CodeType;
-use common::{clerk_errors, configuration, create, marker};
+use common::{clerk_errors, configuration, count_users, create, marker};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
@@ -28,6 +28,26 @@ fn totp_now() -> String {
     format!("{:06}", (number & 0x7fff_ffff) % 1_000_000)
 }
 
+async fn verify_password(
+    user_id: &str,
+    password: &str,
+) -> Result<models::VerifyPassword200Response, Error<users_api::VerifyPasswordError>> {
+    let request = models::VerifyPasswordRequest {
+        password: password.to_owned(),
+    };
+    users_api::verify_password(&configuration(), user_id, Some(request)).await
+}
+
+async fn verify_totp(
+    user_id: &str,
+    code: &str,
+) -> Result<models::VerifyTotp200Response, Error<users_api::VerifyTotpError>> {
+    let request = models::VerifyTotpRequest {
+        code: code.to_owned(),
+    };
+    users_api::verify_totp(&configuration(), user_id, Some(request)).await
+}
+
 #[tokio::test]
 async fn a_password_is_set_verified_flagged_and_removed() {
     let config = configuration();
@@ -40,25 +60,13 @@ async fn a_password_is_set_verified_flagged_and_removed() {
     assert!(user.password_enabled);
     assert!(matches!(user.password_last_updated_at, Some(Some(_))));
 
-    let checked = users_api::verify_password(
-        &config,
-        &user.id,
-        Some(models::VerifyPasswordRequest {
-            password: "a sturdy passphrase".to_owned(),
-        }),
-    )
-    .await
-    .expect("the right password verifies");
+    let checked = verify_password(&user.id, "a sturdy passphrase")
+        .await
+        .expect("the right password verifies");
     assert_eq!(checked.verified, Some(true));
-    let error = users_api::verify_password(
-        &config,
-        &user.id,
-        Some(models::VerifyPasswordRequest {
-            password: "not it".to_owned(),
-        }),
-    )
-    .await
-    .expect_err("a wrong password is refused");
+    let error = verify_password(&user.id, "not it")
+        .await
+        .expect_err("a wrong password is refused");
     let (status, errors) = clerk_errors(error);
     assert_eq!(status, 422);
     assert_eq!(errors.errors[0].code, "incorrect_password");
@@ -75,15 +83,9 @@ async fn a_password_is_set_verified_flagged_and_removed() {
         .await
         .expect("removed");
     assert!(!removed.password_enabled);
-    let error = users_api::verify_password(
-        &config,
-        &user.id,
-        Some(models::VerifyPasswordRequest {
-            password: "a sturdy passphrase".to_owned(),
-        }),
-    )
-    .await
-    .expect_err("nothing to verify against");
+    let error = verify_password(&user.id, "a sturdy passphrase")
+        .await
+        .expect_err("nothing to verify against");
     let (status, errors) = clerk_errors(error);
     assert_eq!(status, 400);
     assert_eq!(errors.errors[0].code, "no_password_set");
@@ -105,33 +107,7 @@ async fn a_breached_password_is_refused_and_no_user_is_made() {
     let (status, errors) = clerk_errors(error);
     assert_eq!(status, 422);
     assert_eq!(errors.errors[0].code, "form_password_pwned");
-    let count = users_api::get_users_count(
-        &configuration(),
-        Some(vec![format!("pwned.{m}@example.com")]),
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-    )
-    .await
-    .expect("counted");
+    let count = count_users(Some(vec![format!("pwned.{m}@example.com")]), None).await;
     assert_eq!(count.total_count, 0);
 }
 
@@ -148,35 +124,19 @@ async fn totp_and_backup_codes_verify_once_and_are_removed() {
     assert!(user.totp_enabled && user.backup_code_enabled && user.two_factor_enabled);
     assert!(user.mfa_enabled_at.is_some());
 
-    let checked = users_api::verify_totp(
-        &config,
-        &user.id,
-        Some(models::VerifyTotpRequest { code: totp_now() }),
-    )
-    .await
-    .expect("the current code verifies");
+    let checked = verify_totp(&user.id, &totp_now())
+        .await
+        .expect("the current code verifies");
     assert_eq!(checked.verified, Some(true));
     assert_eq!(checked.code_type, Some(CodeType::Totp));
 
-    let used = users_api::verify_totp(
-        &config,
-        &user.id,
-        Some(models::VerifyTotpRequest {
-            code: "recovery-two".to_owned(),
-        }),
-    )
-    .await
-    .expect("a backup code verifies");
+    let used = verify_totp(&user.id, "recovery-two")
+        .await
+        .expect("a backup code verifies");
     assert_eq!(used.code_type, Some(CodeType::BackupCode));
-    let error = users_api::verify_totp(
-        &config,
-        &user.id,
-        Some(models::VerifyTotpRequest {
-            code: "recovery-two".to_owned(),
-        }),
-    )
-    .await
-    .expect_err("a backup code works once");
+    let error = verify_totp(&user.id, "recovery-two")
+        .await
+        .expect_err("a backup code works once");
     let (status, errors) = clerk_errors(error);
     assert_eq!(status, 422);
     assert_eq!(errors.errors[0].code, "totp_incorrect_code");

@@ -12,8 +12,8 @@ mod common;
 use clerk_rs::apis::users_api;
 use clerk_rs::models::{self, email_address_verification::EmailAddressVerification};
 use common::{
-    clerk_errors, configuration, configuration_with, create, create_named, ids, marker, now_ms,
-    object,
+    clerk_errors, configuration, configuration_with, count_users, create, create_named, ids,
+    marker, now_ms, object,
 };
 use serde_json::json;
 
@@ -251,33 +251,7 @@ async fn listings_filter_order_page_and_count_like_clerk() {
     .await;
     assert_eq!(ids(&by_id), [made[1].id.clone()]);
 
-    let count = users_api::get_users_count(
-        &configuration(),
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        Some(&m),
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-    )
-    .await
-    .expect("the count succeeds");
+    let count = count_users(None, Some(&m)).await;
     assert_eq!(count.total_count, 3);
     assert_eq!(count.object, models::total_count::Object::TotalCount);
 }

@@ -73,9 +73,10 @@ pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(Readers, GroupW
     let checkpointer = Checkpointer::start(connect.connect().await?);
     let writer = GroupWriter::new(writer, Some(checkpointer), INDEX_RENAMED_USERS);
 
-    let readers = Readers::new(options.max_readers.max(1) as usize);
+    let reader_count = options.max_readers.max(1) as usize;
+    let readers = Readers::new(reader_count);
     let read_only = connect.read_only(true);
-    for _ in 0..options.max_readers.max(1) {
+    for _ in 0..reader_count {
         let connection = read_only.connect().await?;
         if readers.add(connection).await.is_err() {
             unreachable!("a new pool takes as many connections as its size");

@@ -89,3 +89,37 @@ pub async fn create_named(m: &str, suffix: &str) -> models::User {
 pub fn ids(users: &[models::User]) -> Vec<String> {
     users.iter().map(|user| user.id.clone()).collect()
 }
+
+/// How many users match, by email address or by `query`: the two filters the suites count by.
+pub async fn count_users(
+    email_address: Option<Vec<String>>,
+    query: Option<&str>,
+) -> models::TotalCount {
+    users_api::get_users_count(
+        &configuration(),
+        email_address,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        query,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+    .await
+    .expect("the count succeeds")
+}
