@@ -1,8 +1,10 @@
-//! Guarding a credential check with the lockout counter. Every check of a password, TOTP or
-//! backup code goes through `Users::begin_attempt`; see `roster_store::lockout` for why the
-//! counting is done by the database.
+//! Guarding a credential check with the lockout counter. Every check of a password, a TOTP or
+//! backup code, or a one-time code goes through `Users::begin_attempt`, naming the kind of
+//! secret it checks; see `roster_store::lockout` for why the counting is done by the database and why
+//! a success clears only its own kind's failures.
 
 use roster_model::time::{Millis, now_millis};
+use roster_model::users::CredentialClass;
 use roster_store::AttemptSlot;
 
 use crate::error::{DomainError, DomainResult};
@@ -13,30 +15,37 @@ use crate::users::{Users, lockout_view};
 #[must_use]
 pub(crate) struct Attempt {
     user_id: String,
+    class: CredentialClass,
     /// Whether the instance counts attempts at all.
     counted: bool,
 }
 
 impl Users {
-    /// Reserves one attempt for `user_id`, or refuses with `UserLocked` when the user is locked
-    /// or has no attempts left.
-    pub(crate) async fn begin_attempt(&self, user_id: &str) -> DomainResult<Attempt> {
+    /// Reserves one attempt at a secret of `class` for `user_id`, or refuses with `UserLocked`
+    /// when the user is locked or has no attempts left.
+    pub(crate) async fn begin_attempt(
+        &self,
+        user_id: &str,
+        class: CredentialClass,
+    ) -> DomainResult<Attempt> {
         let policy = self.settings().lockout;
         let now = now_millis();
         if !policy.enabled {
             // Lockout off: only an operator's lock, which cannot be set then, could refuse.
             return Ok(Attempt {
                 user_id: user_id.to_owned(),
+                class,
                 counted: false,
             });
         }
         match self
             .store()
-            .reserve_attempt(user_id, now, policy.max_attempts)
+            .reserve_attempt(user_id, class, now, policy.max_attempts)
             .await?
         {
-            AttemptSlot::Granted { .. } => Ok(Attempt {
+            AttemptSlot::Granted => Ok(Attempt {
                 user_id: user_id.to_owned(),
+                class,
                 counted: true,
             }),
             AttemptSlot::NoSuchUser => Err(DomainError::user_not_found(user_id)),
@@ -62,9 +71,13 @@ impl Users {
         Ok(DomainError::UserLocked { expires_in_seconds })
     }
 
+    /// Forgives the failures of the attempt's kind only: a right password says nothing about
+    /// who is guessing codes.
     pub(crate) async fn attempt_succeeded(&self, attempt: Attempt) -> DomainResult<()> {
         if attempt.counted {
-            self.store().clear_attempts(&attempt.user_id).await?;
+            self.store()
+                .clear_attempts(&attempt.user_id, attempt.class)
+                .await?;
         }
         Ok(())
     }
@@ -72,7 +85,9 @@ impl Users {
     /// Gives back an attempt whose secret was never checked.
     pub(crate) async fn attempt_abandoned(&self, attempt: Attempt) -> DomainResult<()> {
         if attempt.counted {
-            self.store().refund_attempt(&attempt.user_id).await?;
+            self.store()
+                .refund_attempt(&attempt.user_id, attempt.class)
+                .await?;
         }
         Ok(())
     }

@@ -110,7 +110,8 @@ impl Default for UsernameSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct LockoutPolicy {
     pub enabled: bool,
-    /// Failed verifications allowed before the account locks.
+    /// Failed verifications allowed before the account locks, all kinds of secret together; a
+    /// right secret forgives only the failures of its own kind.
     pub max_attempts: i64,
     /// How long a lock lasts; 0 means until an operator unlocks the user.
     pub duration_seconds: i64,

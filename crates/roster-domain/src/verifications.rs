@@ -12,7 +12,7 @@ use roster_model::ids::{IdPrefix, new_id};
 use roster_model::messages::{Channel, CodeVerification};
 use roster_model::time::now_millis;
 use roster_model::users::{
-    IdentificationKind, Verification, VerificationStatus, VerificationStrategy,
+    CredentialClass, IdentificationKind, Verification, VerificationStatus, VerificationStrategy,
 };
 use subtle::ConstantTimeEq;
 
@@ -125,7 +125,9 @@ impl Users {
             VerificationStatus::Unverified => {}
         }
 
-        let attempt = self.begin_attempt(&stored.user_id).await?;
+        let attempt = self
+            .begin_attempt(&stored.user_id, CredentialClass::OneTimeCode)
+            .await?;
         let given = code.trim();
         let matches = self
             .secret_keys()

@@ -74,7 +74,34 @@ impl User {
 pub struct LockState {
     pub locked_at: Option<Millis>,
     pub expires_at: Option<Millis>,
-    pub failed_attempts: i64,
+    pub failed: FailedAttempts,
+}
+
+/// The kinds of secret the lockout counts apart. All failures add up to one limit, but a right
+/// secret forgives only the failures of its own kind, so that knowing one secret buys no
+/// guesses at another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialClass {
+    Password,
+    /// TOTP codes and backup codes, both checked by `verify_totp`.
+    SecondFactor,
+    /// Codes sent to verify an email address or a phone number.
+    OneTimeCode,
+}
+
+/// Failed attempts per kind of secret since each kind last succeeded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FailedAttempts {
+    pub password: i64,
+    pub second_factor: i64,
+    pub one_time_code: i64,
+}
+
+impl FailedAttempts {
+    /// What the limit is measured against.
+    pub fn total(&self) -> i64 {
+        self.password + self.second_factor + self.one_time_code
+    }
 }
 
 /// What a client sees of the lock at one instant.

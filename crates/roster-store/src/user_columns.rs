@@ -82,7 +82,18 @@ pub(crate) fn user_columns(user: &User) -> Vec<(&'static str, ColumnValue)> {
         ("banned", Bool(user.banned)),
         ("locked_at", Int(user.lock.locked_at)),
         ("lock_expires_at", Int(user.lock.expires_at)),
-        ("failed_attempts", Int(Some(user.lock.failed_attempts))),
+        (
+            "failed_password_attempts",
+            Int(Some(user.lock.failed.password)),
+        ),
+        (
+            "failed_second_factor_attempts",
+            Int(Some(user.lock.failed.second_factor)),
+        ),
+        (
+            "failed_code_attempts",
+            Int(Some(user.lock.failed.one_time_code)),
+        ),
         ("delete_self_enabled", Bool(user.delete_self_enabled)),
         (
             "create_organization_enabled",

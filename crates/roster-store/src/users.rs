@@ -4,8 +4,8 @@
 use std::sync::LazyLock;
 
 use roster_model::users::{
-    Identification, IdentificationKind, LockState, LockoutView, Metadata, User, UserFilter,
-    UserOrder, Verification, VerificationStatus, VerificationStrategy,
+    FailedAttempts, Identification, IdentificationKind, LockState, LockoutView, Metadata, User,
+    UserFilter, UserOrder, Verification, VerificationStatus, VerificationStrategy,
 };
 use sqlx::{FromRow, Row};
 
@@ -18,12 +18,12 @@ const USER_COLUMNS: &str = "id, external_id, username, first_name, last_name, lo
     primary_email_address_id, primary_phone_number_id, primary_web3_wallet_id, \
     public_metadata, private_metadata, unsafe_metadata, password_enabled, \
     password_last_updated_at, requires_password_reset, totp_enabled, backup_code_enabled, \
-    mfa_enabled_at, mfa_disabled_at, banned, locked_at, lock_expires_at, failed_attempts, \
-    delete_self_enabled, create_organization_enabled, create_organizations_limit, \
+    mfa_enabled_at, mfa_disabled_at, banned, locked_at, lock_expires_at, failed_password_attempts, \
+    failed_second_factor_attempts, failed_code_attempts, delete_self_enabled, create_organization_enabled, create_organizations_limit, \
     bypass_client_trust, legal_accepted_at, last_sign_in_at, last_active_at, created_at, \
     updated_at, version";
 
-/// Binds the 34 columns of `INSERT INTO users` / `UPDATE users` in statement order; a macro so
+/// Binds the 36 columns of `INSERT INTO users` / `UPDATE users` in statement order; a macro so
 /// that it binds to either driver's query.
 macro_rules! bind_user {
     ($query:expr, $user:expr) => {{
@@ -52,7 +52,9 @@ macro_rules! bind_user {
             .bind(user.banned)
             .bind(user.lock.locked_at)
             .bind(user.lock.expires_at)
-            .bind(user.lock.failed_attempts)
+            .bind(user.lock.failed.password)
+            .bind(user.lock.failed.second_factor)
+            .bind(user.lock.failed.one_time_code)
             .bind(user.delete_self_enabled)
             .bind(user.create_organization_enabled)
             .bind(user.create_organizations_limit)
@@ -72,11 +74,12 @@ const UPDATE_EVERY_COLUMN: &str = "UPDATE users SET id = $1, external_id = $2, u
     public_metadata = $11, private_metadata = $12, unsafe_metadata = $13, password_enabled = $14, \
     password_last_updated_at = $15, requires_password_reset = $16, totp_enabled = $17, \
     backup_code_enabled = $18, mfa_enabled_at = $19, mfa_disabled_at = $20, banned = $21, \
-    locked_at = $22, lock_expires_at = $23, failed_attempts = $24, delete_self_enabled = $25, \
-    create_organization_enabled = $26, create_organizations_limit = $27, \
-    bypass_client_trust = $28, legal_accepted_at = $29, last_sign_in_at = $30, \
-    last_active_at = $31, created_at = $32, updated_at = $33, version = $34 + 1 \
-    WHERE id = $1 AND version = $34";
+    locked_at = $22, lock_expires_at = $23, failed_password_attempts = $24, \
+    failed_second_factor_attempts = $25, failed_code_attempts = $26, delete_self_enabled = $27, \
+    create_organization_enabled = $28, create_organizations_limit = $29, \
+    bypass_client_trust = $30, legal_accepted_at = $31, last_sign_in_at = $32, \
+    last_active_at = $33, created_at = $34, updated_at = $35, version = $36 + 1 \
+    WHERE id = $1 AND version = $36";
 
 pub(crate) const IDENTIFICATION_COLUMNS: &str = "id, user_id, kind, value, reserved, \
     verification_strategy, verification_status, verification_attempts, verification_expire_at, \
@@ -187,11 +190,12 @@ impl Tx {
              primary_web3_wallet_id, public_metadata, private_metadata, unsafe_metadata, \
              password_enabled, password_last_updated_at, requires_password_reset, totp_enabled, \
              backup_code_enabled, mfa_enabled_at, mfa_disabled_at, banned, locked_at, \
-             lock_expires_at, failed_attempts, delete_self_enabled, create_organization_enabled, \
+             lock_expires_at, failed_password_attempts, failed_second_factor_attempts, \
+             failed_code_attempts, delete_self_enabled, create_organization_enabled, \
              create_organizations_limit, bypass_client_trust, legal_accepted_at, last_sign_in_at, \
              last_active_at, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, \
              $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
-             $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)";
+             $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)";
         on_connection!(self.conn(), |c| {
             bind_user!(sqlx::query(INSERT), user)
                 .execute(&mut *c)
@@ -459,7 +463,9 @@ struct UserRow {
     banned: bool,
     locked_at: Option<i64>,
     lock_expires_at: Option<i64>,
-    failed_attempts: i64,
+    failed_password_attempts: i64,
+    failed_second_factor_attempts: i64,
+    failed_code_attempts: i64,
     delete_self_enabled: bool,
     create_organization_enabled: bool,
     create_organizations_limit: Option<i64>,
@@ -501,7 +507,11 @@ where
         lock: LockState {
             locked_at: row.locked_at,
             expires_at: row.lock_expires_at,
-            failed_attempts: row.failed_attempts,
+            failed: FailedAttempts {
+                password: row.failed_password_attempts,
+                second_factor: row.failed_second_factor_attempts,
+                one_time_code: row.failed_code_attempts,
+            },
         },
         delete_self_enabled: row.delete_self_enabled,
         create_organization_enabled: row.create_organization_enabled,

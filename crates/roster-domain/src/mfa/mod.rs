@@ -6,7 +6,7 @@ pub mod backup_codes;
 pub mod totp;
 
 use roster_model::time::{Millis, now_millis};
-use roster_model::users::User;
+use roster_model::users::{CredentialClass, User};
 use roster_store::{BackupCodeRecord, Tx};
 
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
@@ -132,7 +132,9 @@ impl Users {
         if !looks_like_totp(code) && !user.backup_code_enabled {
             return Err(DomainError::TotpInvalidLength);
         }
-        let attempt = self.begin_attempt(user_id).await?;
+        let attempt = self
+            .begin_attempt(user_id, CredentialClass::SecondFactor)
+            .await?;
         match self.check_second_factor(&user, code).await? {
             Some(code_type) => {
                 self.attempt_succeeded(attempt).await?;

@@ -14,7 +14,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use roster_model::time::{Millis, now_millis};
-use roster_model::users::{IdentificationKind, User};
+use roster_model::users::{CredentialClass, IdentificationKind, User};
 use roster_password::{Digest, DigestError, Hasher};
 use roster_store::PasswordRecord;
 
@@ -229,7 +229,9 @@ impl Users {
         // only after counting, so no thread idles while the count is written. An attempt that
         // times out in the queue was never checked and is given back.
         let admission = self.hashing().admit()?;
-        let attempt = self.begin_attempt(&user.id).await?;
+        let attempt = self
+            .begin_attempt(&user.id, CredentialClass::Password)
+            .await?;
         let slot = match admission.start().await {
             Ok(slot) => slot,
             Err(error) => {

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use roster_model::ids::{IdPrefix, new_id};
 use roster_model::time::now_millis;
 use roster_model::users::{
-    Identification, IdentificationKind, LockState, LockoutView, User, Verification,
+    FailedAttempts, Identification, IdentificationKind, LockState, LockoutView, User, Verification,
 };
 
 use super::{Users, identifiers, invalid, lock_expiry, replace_metadata};
@@ -270,7 +270,7 @@ impl Users {
                 } else {
                     None
                 },
-                failed_attempts: 0,
+                failed: FailedAttempts::default(),
             },
             delete_self_enabled: input.delete_self_enabled.unwrap_or(true),
             create_organization_enabled: input.create_organization_enabled.unwrap_or(true),

@@ -11,7 +11,7 @@ pub use list::ListUsers;
 pub use update::UserChanges;
 
 use roster_model::time::{Millis, now_millis};
-use roster_model::users::{LockoutView, User};
+use roster_model::users::{FailedAttempts, LockoutView, User};
 use roster_store::{RowUpdateOutcome, Store, Tx};
 
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
@@ -157,7 +157,7 @@ impl Users {
         self.modify(id, move |user, now| {
             user.lock.locked_at = Some(now);
             user.lock.expires_at = lock_expiry(&policy, now);
-            user.lock.failed_attempts = 0;
+            user.lock.failed = FailedAttempts::default();
             Ok(())
         })
         .await
@@ -168,7 +168,7 @@ impl Users {
         self.modify(id, |user, _| {
             user.lock.locked_at = None;
             user.lock.expires_at = None;
-            user.lock.failed_attempts = 0;
+            user.lock.failed = FailedAttempts::default();
             Ok(())
         })
         .await
@@ -291,7 +291,7 @@ pub(crate) fn lockout_view(user: &User, policy: &LockoutPolicy, now: Millis) -> 
     let lock = &user.lock;
     let expired = lock.expires_at.is_some_and(|end| end <= now);
     let locked = lock.locked_at.is_some() && !expired;
-    let failed = if expired { 0 } else { lock.failed_attempts };
+    let failed = if expired { 0 } else { lock.failed.total() };
     LockoutView {
         locked,
         expires_in_seconds: lock

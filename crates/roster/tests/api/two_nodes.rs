@@ -334,6 +334,67 @@ async fn wrong_passwords_on_both_nodes_lock_at_exactly_the_limit() {
     );
 }
 
+/// Wrong TOTP codes on both nodes racing right passwords on both: a right password gives back
+/// no attempt at the second factor, so the wrong codes checked stay within the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn right_passwords_on_both_nodes_buy_no_more_totp_guesses() {
+    const LIMIT: usize = 10;
+    let cluster = cluster(&[("ROSTER_INSTANCE__LOCKOUT__MAX_ATTEMPTS", "10")]).await;
+    let user = cluster
+        .post(
+            0,
+            "/users",
+            json!({
+                "password": crate::lockout::PASSWORD,
+                "skip_password_checks": true,
+                "totp_secret": crate::lockout::SECRET,
+            }),
+        )
+        .await
+        .ok();
+    let id = id_of(&user);
+    let wrong = crate::lockout::wrong_totp();
+    let mut wrong_checked = 0;
+    for round in 0..7 {
+        let (codes, passwords) = if round < 6 { (6, 2) } else { (30, 6) };
+        let totp = join_all((0..codes).map(|i| {
+            cluster.post(
+                i,
+                format!("/users/{id}/verify_totp"),
+                json!({"code": wrong}),
+            )
+        }));
+        let right = join_all((0..passwords).map(|i| {
+            cluster.post(
+                i,
+                format!("/users/{id}/verify_password"),
+                json!({"password": crate::lockout::PASSWORD}),
+            )
+        }));
+        let (totp, right) = tokio::join!(totp, right);
+        tally(&totp);
+        tally(&right);
+        for answer in &totp {
+            match answer.status {
+                422 => wrong_checked += 1,
+                _ => assert_eq!((answer.status, answer.code()), (403, "user_locked")),
+            }
+        }
+        for answer in right.iter().filter(|a| a.status != 200) {
+            assert_eq!((answer.status, answer.code()), (403, "user_locked"));
+        }
+    }
+    assert!(
+        wrong_checked <= LIMIT,
+        "{wrong_checked} wrong codes checked"
+    );
+    for node in 0..2 {
+        let stored = cluster.get(node, &format!("/users/{id}")).await.ok();
+        assert_eq!(stored["locked"], true, "node {node}");
+        assert_eq!(stored["verification_attempts_remaining"], 0, "node {node}");
+    }
+}
+
 /// Subscribes `receiver` to every event, through node `node`; returns the endpoint's id.
 async fn subscribe(cluster: &Cluster, node: usize, receiver: &Receiver) -> String {
     let endpoint = cluster
