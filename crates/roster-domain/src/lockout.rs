@@ -1,7 +1,7 @@
 //! Guarding a credential check with the lockout counter. Every check of a password, a TOTP or
 //! backup code, or a one-time code goes through `Users::begin_attempt`, naming the kind of
-//! secret it checks; see `roster_store::lockout` for why the counting is done by the database and why
-//! a success clears only its own kind's failures.
+//! secret it checks; see `roster_store::lockout` for why the counting is done by the database
+//! and why a success clears only its own kind's failures.
 
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::CredentialClass;
