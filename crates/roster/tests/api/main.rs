@@ -4,6 +4,7 @@
 mod auth;
 mod email_addresses;
 mod helpers;
+mod hostile_input;
 mod mail;
 mod mail_process;
 mod migrations;
