@@ -16,6 +16,7 @@ mod sessions_tokens;
 mod smtp_server;
 mod two_nodes;
 mod users_create;
+mod users_identities;
 mod users_list;
 mod users_metadata;
 mod users_mfa;
