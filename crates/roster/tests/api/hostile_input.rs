@@ -152,3 +152,88 @@ async fn hostile_input_leaves_no_panic_and_no_forged_line_in_the_log() {
     assert!(!log.contains("panicked"), "{log}");
     assert!(!log.lines().any(|line| line.starts_with("FORGED")), "{log}");
 }
+
+/// Search metacharacters of either backend (LIKE's `%`, `_` and `\`, FTS5's quotes, operators
+/// and column filters) are matched as the text they are.
+#[tokio::test]
+async fn search_terms_are_taken_literally() {
+    let app = spawn_app().await;
+    let literal = app
+        .create_user(
+            json!({"first_name": "100%_pure\\x", "last_name": "say \"hi\" NEAR(a b) {names}: *"}),
+        )
+        .await;
+    app.create_user(json!({"first_name": "1000xpure", "last_name": "sayhi NEAR a b names"}))
+        .await;
+    for term in [
+        "0%25_p",
+        "%25",
+        "_",
+        "%5C",
+        "%5Cx",
+        "%22hi%22",
+        "y %22h",
+        "NEAR(a",
+        "%7Bnames%7D:",
+        "*",
+        ": *",
+    ] {
+        for param in ["query", "name_query"] {
+            // Every user id has a `_`, and `query` searches ids too.
+            if param == "query" && term == "_" {
+                continue;
+            }
+            let found = app.get(&format!("/users?{param}={term}")).await.ok();
+            let found = found.as_array().expect("a bare array");
+            assert_eq!(found.len(), 1, "{param}={term}");
+            assert_eq!(found[0]["id"], literal["id"], "{param}={term}");
+        }
+    }
+}
+
+/// Numbers at the edges of (and past) 64 bits are answered, never a database error.
+#[tokio::test]
+async fn extreme_numbers_in_queries_are_answered() {
+    let app = spawn_app().await;
+    app.create_user(json!({"first_name": "Edge"})).await;
+    let max = i64::MAX;
+    let min = i64::MIN;
+    for query in [
+        format!("offset={max}"),
+        format!("created_at_before={max}&created_at_after={min}"),
+        format!("last_active_at_since={max}"),
+        format!("last_sign_in_at_before={min}"),
+    ] {
+        let found = app.get(&format!("/users?{query}")).await;
+        assert_eq!(found.status.as_u16(), 200, "{query}: {}", found.body);
+    }
+    for (query, param) in [
+        (format!("limit={max}"), "limit"),
+        ("offset=-1".to_owned(), "offset"),
+        ("offset=9223372036854775808".to_owned(), "offset"),
+        (
+            "created_at_after=99999999999999999999".to_owned(),
+            "created_at_after",
+        ),
+    ] {
+        let reply = app.get(&format!("/users?{query}")).await;
+        reply.assert_error(422, "form_param_value_invalid");
+        assert_eq!(reply.param(), param);
+    }
+    let reply = app
+        .post(
+            "/users",
+            json!({"create_organizations_limit": 9_223_372_036_854_775_808_u64}),
+        )
+        .await;
+    reply.assert_error(422, "form_param_value_invalid");
+    assert_eq!(reply.param(), "create_organizations_limit");
+    for offset in [max.to_string(), "-1".to_owned()] {
+        let reply = app.get(&format!("/sessions?offset={offset}")).await;
+        assert!(
+            reply.status.as_u16() == 200 || reply.status.as_u16() == 422,
+            "{}",
+            reply.body
+        );
+    }
+}
