@@ -114,6 +114,27 @@ pub(crate) fn text(param: &str, value: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// A value shown to people as text (a name): no control characters (`Cc`: NUL, CR, LF, …),
+/// which could end a line of a log or a header where the value is printed, and no bidirectional
+/// embeddings, overrides or isolates (U+202A–U+202E, U+2066–U+2069), which make a value read
+/// differently from what it holds.
+pub(crate) fn displayable(param: &str, value: &str) -> Result<(), FieldError> {
+    let hidden = |c: char| {
+        c.is_control()
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if value.chars().any(hidden) {
+        return Err(FieldError::new(
+            param,
+            FieldErrorKind::FormatInvalid {
+                expected: "text without control characters or bidirectional overrides".to_owned(),
+            },
+        ));
+    }
+    Ok(())
+}
+
 /// An RFC 3339 timestamp as Unix milliseconds; with `past_only`, a time after now is refused.
 pub(crate) fn timestamp(param: &str, value: &str, past_only: bool) -> Result<Millis, FieldError> {
     let parsed = OffsetDateTime::parse(value, &Rfc3339)
@@ -171,6 +192,24 @@ mod tests {
         assert!(username("abc", &settings).is_err());
         assert!(username("has space", &settings).is_err());
         assert!(username("12345", &settings).is_err());
+    }
+
+    #[test]
+    fn displayable_text() {
+        assert!(displayable("p", "Zo\u{eb} O'Brien-\u{5d0}").is_ok());
+        let hidden = [
+            "a\0b",
+            "a\nb",
+            "a\rb",
+            "a\tb",
+            "a\u{7f}",
+            "a\u{85}b",
+            "\u{202e}gnp.exe",
+            "a\u{2066}b",
+        ];
+        for value in hidden {
+            assert!(displayable("p", value).is_err(), "{value:?}");
+        }
     }
 
     #[test]

@@ -87,6 +87,10 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             },
         );
     }
+    let with_nul = crate::nul::body_fields_with_nul(bytes);
+    if !with_nul.is_empty() {
+        return Err(ApiError::fields(&with_nul));
+    }
     let mut unknown = Vec::new();
     let mut json = serde_json::Deserializer::from_slice(bytes);
     let mut record_unknown = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());

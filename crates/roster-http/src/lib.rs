@@ -11,6 +11,7 @@ mod email_addresses;
 mod error;
 mod events;
 mod mfa;
+mod nul;
 mod passwords;
 mod phone_numbers;
 mod sessions;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(phone_numbers::routes())
         .merge(web3_wallets::routes())
         .fallback(error::route_not_found)
+        .route_layer(axum::middleware::from_fn(nul::refuse_in_uri))
         .route_layer(axum::middleware::from_fn(version::check))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

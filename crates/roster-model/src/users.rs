@@ -130,11 +130,12 @@ impl IdentificationKind {
         }
     }
 
-    /// The form in which identifiers are compared for uniqueness and exact filters: emails
-    /// ignore case; Ethereum addresses are hexadecimal, so their case carries no meaning.
+    /// The form in which identifiers are compared for uniqueness and exact filters: emails by
+    /// their [`identity_key`]; Ethereum addresses are hexadecimal, so their case carries no
+    /// meaning.
     pub fn normalize(self, value: &str) -> String {
         match self {
-            IdentificationKind::EmailAddress => value.to_lowercase(),
+            IdentificationKind::EmailAddress => identity_key(value),
             IdentificationKind::Web3Wallet if value.starts_with("0x") => value.to_lowercase(),
             IdentificationKind::PhoneNumber | IdentificationKind::Web3Wallet => value.to_owned(),
         }
@@ -358,5 +359,39 @@ impl Default for UserOrder {
             offset: 0,
             starting_after: None,
         }
+    }
+}
+
+/// The key under which emails and usernames are compared, for uniqueness and for lookups: the
+/// value with case and compatibility differences folded away, so that `K` (KELVIN SIGN),
+/// `ｋ` (FULLWIDTH) and `K` all meet `k`. This is Unicode's compatibility caseless match
+/// (D146: NFKD(fold(NFKD(fold(NFD(x)))))), stored composed (NFC of that, i.e. NFKC) to stay
+/// short. Computed here rather than by the database, whose lower-casing differs between
+/// SQLite and PostgreSQL; the stored `*_normalized` columns hold it.
+pub fn identity_key(value: &str) -> String {
+    let fold = icu_casemap::CaseMapper::new();
+    let nfd = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd();
+    let nfkd = icu_normalizer::DecomposingNormalizerBorrowed::new_nfkd();
+    let nfkc = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc();
+    let once = nfkd
+        .normalize(&fold.fold_string(&nfd.normalize(value)))
+        .into_owned();
+    nfkc.normalize(&fold.fold_string(&once)).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_keys_fold_case_and_compatibility_forms() {
+        let kate = identity_key("kate@example.com");
+        assert_eq!(kate, "kate@example.com");
+        assert_eq!(identity_key("\u{212a}ATE@Example.COM"), kate);
+        assert_eq!(identity_key("ｋａｔｅ@ｅｘａｍｐｌｅ.com"), kate);
+        assert_eq!(identity_key("Stra\u{df}e"), identity_key("STRASSE"));
+        // Canonically equivalent spellings (precomposed or combining accent) meet too.
+        assert_eq!(identity_key("Jos\u{e9}"), identity_key("JOSE\u{301}"));
+        assert_ne!(identity_key("kate"), identity_key("kata"));
     }
 }

@@ -19,6 +19,7 @@ mod error;
 mod events;
 mod group_commit;
 mod identifications;
+mod identity_keys;
 mod lockout;
 mod mfa;
 mod outbox;
@@ -172,22 +173,22 @@ impl Reader {
 impl Store {
     /// Opens (creating if needed) the database and applies pending migrations.
     pub async fn open(options: &StoreOptions) -> StoreResult<Store> {
-        if options.url.starts_with("sqlite:") {
+        let backend = if options.url.starts_with("sqlite:") {
             let (readers, writer) = sqlite::open(options).await?;
-            return Ok(Store {
-                backend: Backend::Sqlite {
-                    readers,
-                    writer: Arc::new(writer),
-                },
-            });
-        }
-        if options.url.starts_with("postgres:") || options.url.starts_with("postgresql:") {
-            let pool = postgres::open(options).await?;
-            return Ok(Store {
-                backend: Backend::Postgres { pool },
-            });
-        }
-        Err(StoreError::UnsupportedUrl)
+            Backend::Sqlite {
+                readers,
+                writer: Arc::new(writer),
+            }
+        } else if options.url.starts_with("postgres:") || options.url.starts_with("postgresql:") {
+            Backend::Postgres {
+                pool: postgres::open(options).await?,
+            }
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let store = Store { backend };
+        identity_keys::refold_if_pending(&store).await?;
+        Ok(store)
     }
 
     /// Which backend this store runs on.
@@ -260,8 +261,14 @@ impl Tx {
 /// A fresh SQLite store in `dir`, for the store's own unit tests.
 #[cfg(test)]
 pub(crate) async fn test_store(dir: &tempfile::TempDir) -> Store {
+    test_store_at(&dir.path().join("t.db")).await
+}
+
+/// An SQLite store on the database file at `path`, for the store's own unit tests.
+#[cfg(test)]
+pub(crate) async fn test_store_at(path: &std::path::Path) -> Store {
     Store::open(&StoreOptions {
-        url: format!("sqlite://{}", dir.path().join("t.db").display()),
+        url: format!("sqlite://{}", path.display()),
         durability: Durability::Normal,
         max_readers: 2,
         max_connections: 2,

@@ -10,7 +10,7 @@
 //! value types a listing binds.
 
 use roster_model::users::{
-    IdentificationKind, IncludeExclude, UserFilter, UserOrder, UserOrderField,
+    IdentificationKind, IncludeExclude, UserFilter, UserOrder, UserOrderField, identity_key,
 };
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
@@ -46,7 +46,7 @@ where
         query.push(" AND username_normalized IN (");
         let mut list = query.separated(", ");
         for username in &filter.usernames {
-            list.push_bind(username.to_lowercase());
+            list.push_bind(identity_key(username));
         }
         query.push(")");
     }

@@ -173,6 +173,77 @@ mod tests {
         }
     }
 
+    /// A database written before migration 0014 holds email and username keys that were only
+    /// lower-cased; opening it re-keys them by their Unicode folding, except where two
+    /// identities now fold together, which keep their keys.
+    #[tokio::test]
+    async fn opening_a_database_from_before_0014_refolds_its_identity_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .unwrap()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal);
+        let mut connection = options.connect().await.unwrap();
+        let before_folding = sqlx::migrate::Migrator {
+            migrations: MIGRATOR
+                .migrations
+                .iter()
+                .filter(|migration| migration.version < 14)
+                .cloned()
+                .collect(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before_folding.run(&mut connection).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO users (id, username, username_normalized, created_at, updated_at) \
+             VALUES ('user_a', 'kate', 'kate', 1, 1), ('user_b', NULL, NULL, 1, 1), \
+             ('user_c', 'Ｄａｎ', 'ｄａｎ', 1, 1); \
+             INSERT INTO identifications (id, user_id, kind, value, value_normalized, \
+             created_at, updated_at) VALUES \
+             ('idn_a', 'user_a', 'email_address', 'kate@example.com', 'kate@example.com', 1, 1), \
+             ('idn_b', 'user_b', 'email_address', 'ｋａｔｅ@example.com', 'ｋａｔｅ@example.com', 1, 1), \
+             ('idn_c', 'user_c', 'email_address', 'ｊｏ@example.com', 'ｊｏ@example.com', 1, 1);",
+        )
+        .execute(&mut connection)
+        .await
+        .unwrap();
+        sqlx::Connection::close(connection).await.unwrap();
+
+        let store = crate::test_store_at(&path).await;
+        let mut reader = store.reader().await.unwrap();
+        let crate::Conn::Sqlite(connection) = reader.conn() else {
+            unreachable!("an SQLite store")
+        };
+        let keys: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT id, username_normalized FROM users UNION ALL \
+             SELECT id, value_normalized FROM identifications ORDER BY 1",
+        )
+        .fetch_all(&mut *connection)
+        .await
+        .unwrap();
+        let keys: Vec<(&str, Option<&str>)> = keys
+            .iter()
+            .map(|(id, key)| (id.as_str(), key.as_deref()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("idn_a", Some("kate@example.com")),
+                ("idn_b", Some("ｋａｔｅ@example.com")),
+                ("idn_c", Some("jo@example.com")),
+                ("user_a", Some("kate")),
+                ("user_b", None),
+                ("user_c", Some("dan")),
+            ]
+        );
+        let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM pending_data_migrations")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        assert_eq!(pending, 0);
+    }
+
     /// Runs `script` (one or more statements) in `tx`.
     async fn run(tx: &mut crate::Tx, script: &str) {
         crate::on_connection!(tx.conn(), |c| {

@@ -6,7 +6,7 @@
 //! ten pages, each written to the WAL and later checkpointed. Naming only the changed columns
 //! leaves untouched indexes alone; on PostgreSQL it also lets the update be HOT.
 
-use roster_model::users::User;
+use roster_model::users::{User, identity_key};
 
 /// One column's value, typed as both drivers bind it.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,7 +37,7 @@ pub(crate) fn user_columns(user: &User) -> Vec<(&'static str, ColumnValue)> {
         ("username", Text(user.username.clone())),
         (
             "username_normalized",
-            Text(user.username.as_deref().map(str::to_lowercase)),
+            Text(user.username.as_deref().map(identity_key)),
         ),
         ("first_name", Text(user.first_name.clone())),
         ("last_name", Text(user.last_name.clone())),

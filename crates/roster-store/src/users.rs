@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use roster_model::users::{
     FailedAttempts, Identification, IdentificationKind, LockState, LockoutView, Metadata, User,
-    UserFilter, UserOrder, Verification, VerificationStatus, VerificationStrategy,
+    UserFilter, UserOrder, Verification, VerificationStatus, VerificationStrategy, identity_key,
 };
 use sqlx::{FromRow, Row};
 
@@ -32,7 +32,7 @@ macro_rules! bind_user {
             .bind(&user.id)
             .bind(&user.external_id)
             .bind(&user.username)
-            .bind(user.username.as_deref().map(str::to_lowercase))
+            .bind(user.username.as_deref().map(identity_key))
             .bind(&user.first_name)
             .bind(&user.last_name)
             .bind(&user.locale)

@@ -6,6 +6,7 @@ pub mod breached;
 pub mod config;
 mod delivery;
 mod key_files;
+mod panics;
 pub mod secret_keys;
 pub mod signing_keys;
 pub mod webhooks;
@@ -22,6 +23,7 @@ use roster_store::{Store, StoreOptions};
 use tokio::net::TcpListener;
 
 pub use config::Config;
+pub use panics::log_panics;
 
 /// Opens the store described by `config`, creating the data folder when needed.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {

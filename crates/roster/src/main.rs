@@ -122,6 +122,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    roster::log_panics();
 
     let mut config = Config::load(cli.settings.config.as_deref())?;
     if let Some(data_dir) = cli.settings.data_dir {

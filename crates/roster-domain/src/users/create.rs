@@ -126,6 +126,15 @@ impl Users {
                 errors.extend(validate::text(param, value).err());
             }
         }
+        let names = [
+            ("first_name", &input.first_name),
+            ("last_name", &input.last_name),
+        ];
+        for (param, value) in names {
+            if let Some(value) = value {
+                errors.extend(validate::displayable(param, value).err());
+            }
+        }
         if let Some(locale) = &input.locale {
             errors.extend(validate::locale(locale).err());
         }

@@ -1,7 +1,7 @@
 //! Identifier rules shared by create and update: format, uniqueness across the instance, and
 //! the translation of a storage uniqueness clash into the request parameter it concerns.
 
-use roster_model::users::IdentificationKind;
+use roster_model::users::{IdentificationKind, identity_key};
 use roster_store::{StoreError, Tx, UniqueKey};
 
 use crate::error::{DomainError, FieldError, FieldErrorKind};
@@ -28,7 +28,7 @@ pub(crate) async fn ensure_username_available(
     username: &str,
     owner: &str,
 ) -> Result<(), DomainError> {
-    match tx.user_with_username(&username.to_lowercase()).await? {
+    match tx.user_with_username(&identity_key(username)).await? {
         Some(holder) if holder != owner => Err(DomainError::field(
             "username",
             FieldErrorKind::IdentifierExists,

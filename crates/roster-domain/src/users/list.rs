@@ -88,10 +88,11 @@ fn order(request: &ListUsers) -> DomainResult<UserOrder> {
         order.offset = offset;
     }
     if let Some(order_by) = request.order_by.as_deref().filter(|o| !o.is_empty()) {
-        let (descending, name) = match order_by.split_at(1) {
-            ("-", rest) => (true, rest),
-            ("+", rest) => (false, rest),
-            _ => (false, order_by),
+        // By prefix, not by byte position: a first character outside ASCII has no byte 1.
+        let (descending, name) = match (order_by.strip_prefix('-'), order_by.strip_prefix('+')) {
+            (Some(rest), _) => (true, rest),
+            (None, Some(rest)) => (false, rest),
+            (None, None) => (false, order_by),
         };
         order.field = UserOrderField::parse(name).ok_or_else(|| {
             DomainError::field(

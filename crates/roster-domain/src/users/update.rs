@@ -264,6 +264,15 @@ impl Users {
                 errors.extend(validate::text(param, value).err());
             }
         }
+        let names = [
+            ("first_name", &changes.first_name),
+            ("last_name", &changes.last_name),
+        ];
+        for (param, value) in names {
+            if let Some(Some(value)) = value {
+                errors.extend(validate::displayable(param, value).err());
+            }
+        }
         if let Some(Some(locale)) = &changes.locale {
             errors.extend(validate::locale(locale).err());
         }

@@ -53,6 +53,18 @@ impl Reply {
     }
 }
 
+impl TestApp {
+    /// A client of a server that runs elsewhere (a `roster serve` process) on `data_dir`.
+    pub fn of_server(base: &str, key: &str, data_dir: tempfile::TempDir) -> TestApp {
+        TestApp {
+            base: base.to_owned(),
+            key: key.to_owned(),
+            client: reqwest::Client::new(),
+            _data_dir: data_dir,
+        }
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(InstanceSettings::default()).await
 }
@@ -227,6 +239,16 @@ pub async fn start_roster(
     key: &str,
     settings: &[(&str, &str)],
 ) -> RosterProcess {
+    start_roster_logging(data_dir, key, settings, std::process::Stdio::null()).await
+}
+
+/// As `start_roster`, with the server's log (its stderr) going to `log`.
+pub async fn start_roster_logging(
+    data_dir: &std::path::Path,
+    key: &str,
+    settings: &[(&str, &str)],
+    log: std::process::Stdio,
+) -> RosterProcess {
     use std::process::Stdio;
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -252,7 +274,7 @@ pub async fn start_roster(
         .env("ROSTER_WEBHOOKS__TIMEOUT_SECONDS", "2")
         .envs(settings.iter().copied())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("roster starts");
     let mut server = RosterProcess {

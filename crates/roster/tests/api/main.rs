@@ -4,6 +4,7 @@
 mod auth;
 mod email_addresses;
 mod helpers;
+mod hostile_input;
 mod lockout;
 mod mail;
 mod mail_process;
@@ -16,6 +17,7 @@ mod sessions_tokens;
 mod smtp_server;
 mod two_nodes;
 mod users_create;
+mod users_identities;
 mod users_list;
 mod users_metadata;
 mod users_mfa;
