@@ -7,7 +7,8 @@
 //! passwords Roster sets itself with argon2id ([`hash_argon2id`]).
 //!
 //! Everything here is synchronous and pure CPU; callers on an async runtime
-//! should move [`Digest::verify`] and [`hash_argon2id`] to a blocking thread.
+//! should move [`Digest::verify`] and [`hash_argon2id`] off the async workers
+//! (Roster runs them on its hashing pool).
 //!
 //! Passwords are hashed as their UTF-8 bytes exactly as given (no Unicode
 //! normalisation); only `hmac_sha256_utf16_b64` hashes UTF-16LE, as its
@@ -258,6 +259,14 @@ impl Digest {
             Parsed::Werkzeug(d) => d.verify(pw),
             Parsed::Simple(d) => d.verify(pw),
             Parsed::Symfony(d) => d.verify(pw),
+        }
+    }
+
+    /// The cost (log2 of the rounds) of a bcrypt-based digest; `None` for other hashers.
+    pub fn bcrypt_cost(&self) -> Option<u32> {
+        match &self.parsed {
+            Parsed::Bcrypt(d) => Some(d.cost()),
+            _ => None,
         }
     }
 

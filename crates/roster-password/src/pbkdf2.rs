@@ -13,7 +13,9 @@ use subtle::ConstantTimeEq;
 
 use crate::encoding::{b64, check_len, decimal, hex, is_hex, literal};
 use crate::error::Invalid;
-use crate::limits::{MAX_HASH_LEN, MAX_SALT_LEN, MIN_HASH_LEN, PBKDF2_MAX_WORK};
+use crate::limits::{
+    MAX_HASH_LEN, MAX_SALT_LEN, MIN_HASH_LEN, PBKDF2_MAX_WORK, PBKDF2_SHA512_MAX_WORK,
+};
 
 #[derive(Clone, Copy)]
 enum Prf {
@@ -23,6 +25,14 @@ enum Prf {
 }
 
 impl Prf {
+    /// The cap on iterations × output blocks for this PRF (see `limits`).
+    fn max_work(self) -> u64 {
+        match self {
+            Prf::Sha1 | Prf::Sha256 => PBKDF2_MAX_WORK,
+            Prf::Sha512 => PBKDF2_SHA512_MAX_WORK,
+        }
+    }
+
     fn output_len(self) -> usize {
         match self {
             Prf::Sha1 => 20,
@@ -149,9 +159,10 @@ pub(crate) fn parse(scheme: Scheme, s: &str) -> Result<Pbkdf2Digest, Invalid> {
         return Err(Invalid::malformed("iteration count must be at least 1"));
     }
     let blocks = hash.len().div_ceil(scheme.prf.output_len()) as u64;
-    if iterations.saturating_mul(blocks) > PBKDF2_MAX_WORK {
+    let max_work = scheme.prf.max_work();
+    if iterations.saturating_mul(blocks) > max_work {
         return Err(Invalid::too_costly(format!(
-            "iterations × key blocks above the supported maximum of {PBKDF2_MAX_WORK}"
+            "iterations × key blocks above the supported maximum of {max_work}"
         )));
     }
     let iterations =
@@ -322,6 +333,14 @@ mod tests {
         assert!(too_costly(
             Hasher::Pbkdf2Sha512Hex,
             &SHA512_HEX.replace("$2500$", "$5000000$")
+        ));
+        assert!(too_costly(
+            Hasher::Pbkdf2Sha512,
+            &SHA512.replace("$100000$", "$2000001$")
+        ));
+        assert!(!too_costly(
+            Hasher::Pbkdf2Sha512,
+            &SHA512.replace("$100000$", "$2000000$")
         ));
         // Django 6.0's default stays accepted.
         assert!(

@@ -10,7 +10,7 @@ use subtle::ConstantTimeEq;
 
 use crate::encoding::{b64, check_len, decimal};
 use crate::error::Invalid;
-use crate::limits::{MAX_SALT_LEN, SYMFONY_MAX_ITERATIONS};
+use crate::limits::{MAX_PASSWORD_LEN, MAX_SALT_LEN, SYMFONY_MAX_WORK};
 
 const SHA512_LEN: usize = 64;
 
@@ -34,17 +34,18 @@ pub(crate) fn parse(s: &str) -> Result<SymfonyDigest, Invalid> {
     if iterations < 1 {
         return Err(Invalid::malformed("iteration count must be at least 1"));
     }
-    if iterations > SYMFONY_MAX_ITERATIONS {
-        return Err(Invalid::too_costly(format!(
-            "iteration count above the supported maximum of {SYMFONY_MAX_ITERATIONS}"
-        )));
-    }
     // Symfony throws on braces in the salt, so no real digest contains them.
     // An empty salt is legal there (the password is then hashed alone).
     if salt.contains(['{', '}']) {
         return Err(Invalid::malformed("salt must not contain { or }"));
     }
     check_len(salt.len(), 0, MAX_SALT_LEN, "salt")?;
+    if iterations.saturating_mul(blocks_per_iteration(salt.len())) > SYMFONY_MAX_WORK {
+        return Err(Invalid::too_costly(format!(
+            "iterations × SHA-512 blocks per iteration (for the longest password) above the \
+             supported maximum of {SYMFONY_MAX_WORK}"
+        )));
+    }
     let hash = b64(hash, "hash")?;
     check_len(hash.len(), SHA512_LEN, SHA512_LEN, "hash")?;
     Ok(SymfonyDigest {
@@ -52,6 +53,12 @@ pub(crate) fn parse(s: &str) -> Result<SymfonyDigest, Invalid> {
         salt: salt.to_owned(),
         hash,
     })
+}
+
+/// SHA-512 blocks one iteration hashes for the longest accepted password: the
+/// previous digest, the password, `{salt}`, and SHA-512's 17 bytes of padding.
+fn blocks_per_iteration(salt_len: usize) -> u64 {
+    (SHA512_LEN + MAX_PASSWORD_LEN + salt_len + 2 + 17).div_ceil(128) as u64
 }
 
 impl SymfonyDigest {
@@ -123,7 +130,8 @@ mod tests {
 
     #[test]
     fn refuses_absurd_symfony_iterations() {
-        for n in ["1000001", "4294967296", "99999999999999999999999"] {
+        // 33 blocks per iteration with this 4-byte salt: 90 909 iterations fit.
+        for n in ["90910", "1000001", "4294967296", "99999999999999999999999"] {
             assert!(matches!(
                 Digest::parse(
                     Hasher::Sha512Symfony,
@@ -132,5 +140,7 @@ mod tests {
                 Err(DigestError::TooCostly { .. })
             ));
         }
+        let at_cap = SALTED.replace("$3$", "$90909$");
+        assert!(Digest::parse(Hasher::Sha512Symfony, &at_cap).is_ok());
     }
 }

@@ -9,6 +9,13 @@ use clap::{Args, Parser, Subcommand};
 use roster::config::{Config, Durability};
 use roster_domain::{ApiKeys, KeyEnvironment};
 
+/// glibc's malloc keeps what argon2id and scrypt free (blocks of 19 MiB and more): after its
+/// first free of such a block it serves the next ones from its per-thread arenas and never
+/// trims them, so one burst of sign-ups left the process near 600 MB for good. mimalloc hands
+/// freed large blocks back to the system (bench/password_burst.py measures it).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// A self-hostable user-management server speaking Clerk's Backend API.
 ///
 /// Settings come from, in rising precedence: built-in defaults, the TOML file given by

@@ -176,12 +176,16 @@ impl Users {
     /// Finds and deletes the matching backup code; the last one used turns backup codes off.
     async fn consume_backup_code(&self, user_id: &str, code: &str) -> DomainResult<bool> {
         let stored = self.store().backup_codes(user_id).await?;
-        let keys = self.secret_keys().clone();
-        let given = code.to_owned();
-        // Imported bcrypt digests cost milliseconds each to check: never on an async worker.
-        let found = tokio::task::spawn_blocking(move || backup_codes::find(&given, &stored, &keys))
-            .await
-            .map_err(|_| DomainError::Internal("backup code check was interrupted"))?;
+        let mut found = backup_codes::find_keyed(code, &stored, self.secret_keys());
+        if found.is_none() && backup_codes::any_bcrypt(&stored) {
+            // Imported bcrypt digests cost up to a second or more together: they queue on the
+            // hashing pool like passwords, so they share its bound and its 429.
+            let given = code.to_owned();
+            found = self
+                .hashing()
+                .run(move || backup_codes::find_bcrypt(&given, &stored))
+                .await?;
+        }
         let Some(code_id) = found else {
             return Ok(false);
         };

@@ -206,6 +206,10 @@ impl Users {
     /// refused even with the right password. An unknown user or one without a password costs
     /// the same hash as a real check, so timing tells nothing.
     pub async fn verify_password(&self, user_id: &str, password: &str) -> DomainResult<()> {
+        // The byte cap of new passwords, so that no check can cost more than one of the
+        // longest password Roster would store: phpass and Symfony hash the whole password
+        // once per round. Refused before any hashing, lookup or counted attempt.
+        policy::check_size(password).map_err(|kind| DomainError::field("password", kind))?;
         let user = self.store().get_user(user_id).await?;
         let exists = user.is_some();
         let found = match user {

@@ -3,9 +3,10 @@
 use crate::error::FieldErrorKind;
 use crate::settings::PasswordPolicy;
 
-/// The most bytes a password may have, whatever the policy: hashing cost grows with length for
-/// some imported formats, and nobody types more.
-const MAX_PASSWORD_BYTES: usize = 4096;
+/// The most bytes a password may have, whatever the policy, new or checked: hashing cost grows
+/// with length for some imported formats (their cost caps assume this length), and nobody
+/// types more.
+const MAX_PASSWORD_BYTES: usize = roster_password::limits::MAX_PASSWORD_LEN;
 
 /// zxcvbn looks at no more than this many characters (as the original library does); its cost
 /// grows quickly with length.
