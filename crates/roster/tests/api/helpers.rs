@@ -64,7 +64,7 @@ pub async fn spawn_app_with(instance: InstanceSettings) -> TestApp {
 /// A server whose configuration `configure` adjusts (SMTP URL, delivery timing, …).
 pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temporary data folder");
-    let key = format!("sk_test_{}", uuid_like());
+    let key = test_key();
     let mut config = Config {
         addr: "127.0.0.1:0".parse().expect("address"),
         data_dir: data_dir.path().to_path_buf(),
@@ -277,6 +277,11 @@ pub async fn start_roster(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     server
+}
+
+/// A secret key of the shape Roster accepts in settings (`sk_test_` and 32 characters or more).
+pub fn test_key() -> String {
+    format!("sk_test_{:0>40}", uuid_like())
 }
 
 pub fn uuid_like() -> String {

@@ -13,6 +13,7 @@ mod receiver;
 mod sessions;
 mod sessions_tokens;
 mod smtp_server;
+mod startup_keys;
 mod two_nodes;
 mod users_create;
 mod users_list;
