@@ -3,6 +3,7 @@
 //! through `Application`, so tests exercise exactly what `roster serve` runs.
 
 pub mod breached;
+mod code_erasure;
 pub mod config;
 mod delivery;
 mod key_files;
@@ -172,6 +173,10 @@ impl Application {
                 .users
                 .with_breached_range_api(breached::HttpRangeApi::new(url)?);
         }
+        services.webhooks = services
+            .webhooks
+            .clone()
+            .allowing_private_targets(config.webhooks.allow_private_targets);
         let delivery_worker = webhooks::DeliveryWorker::new(
             services.webhooks.clone(),
             &config.webhooks,
