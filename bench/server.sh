@@ -11,7 +11,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 
 export BENCH_DIR="$PWD/bench"
 export BENCH_DATA=$(mktemp -d)
-export ROSTER_SECRET_KEY="sk_test_bench$RANDOM$RANDOM"
+export ROSTER_SECRET_KEY="sk_test_$(python3 -c 'import secrets; print(secrets.token_hex(20))')"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
 

@@ -112,6 +112,8 @@ class RosterProcess:
             ROSTER_SECRET_KEY=self.key,
             ROSTER_WEBHOOKS__RETRY_SCHEDULE_SECONDS="[1, 1, 1, 1, 1, 1, 1]",
             ROSTER_WEBHOOKS__TIMEOUT_SECONDS="2",
+            # The receivers listen on 127.0.0.1.
+            ROSTER_WEBHOOKS__ALLOW_PRIVATE_TARGETS="true",
             **database_env(self.data_dir),
         )
         self.process = subprocess.Popen(

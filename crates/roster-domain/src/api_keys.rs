@@ -23,6 +23,9 @@ use crate::error::{DomainError, DomainResult};
 const CACHE_TTL: Duration = Duration::from_secs(5);
 const CACHE_CAPACITY: usize = 1024;
 const SECRET_LENGTH: usize = 40;
+/// Fewest characters after `sk_test_` / `sk_live_` in a key given in settings: 32 random
+/// characters (as `secrets.token_hex(16)` makes) are beyond guessing; `a` is not.
+pub const MIN_CONFIGURED_SECRET_LENGTH: usize = 32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyEnvironment {
@@ -154,6 +157,38 @@ impl ApiKeys {
     }
 }
 
+/// Why a key given in settings is refused, or `None` when it looks like a key Clerk or
+/// `roster keys create` mints: `sk_test_` or `sk_live_`, then at least
+/// [`MIN_CONFIGURED_SECRET_LENGTH`] characters.
+pub fn configured_key_problem(key: &str) -> Option<String> {
+    let Some(rest) = key
+        .strip_prefix("sk_test_")
+        .or_else(|| key.strip_prefix("sk_live_"))
+    else {
+        return Some("it must start with sk_test_ or sk_live_".to_owned());
+    };
+    (rest.chars().count() < MIN_CONFIGURED_SECRET_LENGTH).then(|| {
+        format!(
+            "it must have at least {MIN_CONFIGURED_SECRET_LENGTH} characters after the prefix \
+             (`roster keys create` mints such keys)"
+        )
+    })
+}
+
 fn digest(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configured_keys_must_look_minted() {
+        assert!(configured_key_problem("a").is_some());
+        assert!(configured_key_problem("sk_test_short").is_some());
+        assert!(configured_key_problem(&format!("pk_test_{}", "x".repeat(40))).is_some());
+        assert!(configured_key_problem(&format!("sk_live_{}", "x".repeat(31))).is_some());
+        assert!(configured_key_problem(&format!("sk_test_{}", "x".repeat(32))).is_none());
+    }
 }

@@ -11,7 +11,7 @@ use roster_model::ids::{IdPrefix, new_id};
 use roster_model::sessions::Session;
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::User;
-use roster_store::{EventRecord, Tx};
+use roster_store::{ErasablePayload, EventRecord, Tx};
 use tokio::sync::Notify;
 
 use crate::error::DomainResult;
@@ -96,19 +96,27 @@ impl Events {
     /// Writes one event of any type to the outbox inside `tx`; returns its `msg_…` id.
     /// `ordering_key` (a user id) keeps one user's events in order at each endpoint. Other
     /// capabilities (mail, SMS) call this with their own `data`.
-    /// `email.created` or `sms.created` for a message queued in the same transaction.
+    /// `email.created` or `sms.created` for a message queued in the same transaction. A message
+    /// that carries a one-time code comes with `erasable`: the same message without the code,
+    /// and when the code expires. Receivers get the code while it is valid (Clerk's events
+    /// carry it too); the stored event loses it once delivered everywhere, or at expiry.
     pub(crate) async fn message_created(
         &self,
         tx: &mut Tx,
         message: &NewMessage,
         identification_id: Option<&str>,
+        erasable: Option<(NewMessage, Millis)>,
     ) -> DomainResult<()> {
         let event_type = match message.channel {
             Channel::Email => "email.created",
             Channel::Sms => "sms.created",
         };
         let data = || self.payloads.message(message, identification_id);
-        self.emit_event(tx, event_type, message.user_id.as_deref(), data)
+        let redacted = erasable.map(|(redacted, erase_at)| {
+            let data = move || self.payloads.message(&redacted, identification_id);
+            (data, erase_at)
+        });
+        self.write_event(tx, event_type, message.user_id.as_deref(), data, redacted)
             .await?;
         Ok(())
     }
@@ -122,6 +130,26 @@ impl Events {
         event_type: &str,
         ordering_key: Option<&str>,
         data: impl FnOnce() -> serde_json::Value,
+    ) -> DomainResult<String> {
+        self.write_event(
+            tx,
+            event_type,
+            ordering_key,
+            data,
+            None::<(fn() -> serde_json::Value, Millis)>,
+        )
+        .await
+    }
+
+    /// `emit_event`, with a redacted form of the data that replaces it at `erase_at` or once
+    /// every delivery has finished.
+    async fn write_event(
+        &self,
+        tx: &mut Tx,
+        event_type: &str,
+        ordering_key: Option<&str>,
+        data: impl FnOnce() -> serde_json::Value,
+        redacted: Option<(impl FnOnce() -> serde_json::Value, Millis)>,
     ) -> DomainResult<String> {
         let id = new_id(IdPrefix::Message);
         let endpoints = tx.event_subscribers(event_type).await?;
@@ -138,6 +166,13 @@ impl Events {
             ordering_key: ordering_key.map(str::to_owned),
             payload: envelope.to_string(),
             created_at: now,
+            erasable: redacted.map(|(data, erase_at)| ErasablePayload {
+                redacted_payload: self
+                    .payloads
+                    .envelope(event_type, data(), now, &self.instance_id)
+                    .to_string(),
+                erase_at,
+            }),
         };
         tx.insert_event(&record, &endpoints, || new_id(IdPrefix::Delivery))
             .await?;

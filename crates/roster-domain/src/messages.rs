@@ -39,8 +39,18 @@ pub(crate) struct Draft {
     pub subject: String,
     pub body: String,
     pub template: &'static str,
-    pub sensitive: bool,
+    /// The one-time code the subject and body carry, if any.
+    pub code: Option<OneTimeCode>,
 }
+
+/// A code in a message's text, and when it stops being valid.
+pub(crate) struct OneTimeCode {
+    pub code: String,
+    pub expires_at: Millis,
+}
+
+/// What stands for an erased code, in the outbox's stored events.
+const ERASED_CODE: &str = "******";
 
 impl Draft {
     /// Queues the message in `tx`: it exists only if the transaction commits.
@@ -60,7 +70,7 @@ impl Draft {
             body: self.body,
             template: self.template,
             user_id: Some(user.id.clone()),
-            sensitive: self.sensitive,
+            code_expires_at: self.code.as_ref().map(|code| code.expires_at),
             created_at: now,
         };
         tx.enqueue_message(&message).await?;
@@ -70,8 +80,16 @@ impl Draft {
                 .iter()
                 .find(|identification| identification.value == message.recipient)
                 .map(|identification| identification.id.as_str());
+            let erasable = self.code.as_ref().map(|code| {
+                let redacted = NewMessage {
+                    subject: message.subject.replace(&code.code, ERASED_CODE),
+                    body: message.body.replace(&code.code, ERASED_CODE),
+                    ..message.clone()
+                };
+                (redacted, code.expires_at)
+            });
             events
-                .message_created(tx, &message, identification_id)
+                .message_created(tx, &message, identification_id, erasable)
                 .await?;
         }
         tracing::debug!(message_id = %message.id, template = message.template, "message queued");
@@ -116,7 +134,7 @@ pub(crate) fn primary_email_address_changed(
         subject,
         body,
         template: "primary_email_address_changed",
-        sensitive: false,
+        code: None,
     }
 }
 
@@ -126,6 +144,7 @@ pub(crate) fn verification_code(
     channel: Channel,
     recipient: &str,
     code: &str,
+    expires_at: Millis,
     valid_minutes: i64,
 ) -> Draft {
     let (subject, body) = match language {
@@ -161,7 +180,10 @@ pub(crate) fn verification_code(
         },
         body,
         template: "verification_code",
-        sensitive: true,
+        code: Some(OneTimeCode {
+            code: code.to_owned(),
+            expires_at,
+        }),
     }
 }
 
@@ -184,6 +206,7 @@ mod tests {
             Channel::Sms,
             "+15555550100",
             "123456",
+            600_000,
             10,
         );
         assert!(draft.subject.is_empty() && draft.body.contains("123456"));

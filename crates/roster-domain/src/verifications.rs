@@ -88,6 +88,7 @@ impl Users {
             channel,
             &identification.value,
             &code,
+            verification.expire_at,
             (policy.code_valid_seconds.max(1) + 59) / 60,
         )
         .enqueue(&mut tx, &user, now, self.events())

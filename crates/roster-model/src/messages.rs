@@ -39,8 +39,9 @@ pub struct NewMessage {
     /// Which template produced it, e.g. `verification_code`.
     pub template: &'static str,
     pub user_id: Option<String>,
-    /// The body holds a one-time code; it is erased once delivered.
-    pub sensitive: bool,
+    /// When the subject and body hold a one-time code: the moment the code expires. The text
+    /// is erased once delivered, or at that moment if that comes first.
+    pub code_expires_at: Option<Millis>,
     pub created_at: Millis,
 }
 

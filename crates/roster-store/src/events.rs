@@ -16,6 +16,15 @@ pub struct EventRecord {
     /// The envelope, serialized once: these exact bytes are signed and sent.
     pub payload: String,
     pub created_at: Millis,
+    /// For an event that carries a one-time code: the envelope without it, and when the code
+    /// expires. The payload is replaced by it once every delivery has finished, or at expiry.
+    pub erasable: Option<ErasablePayload>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErasablePayload {
+    pub redacted_payload: String,
+    pub erase_at: Millis,
 }
 
 impl Store {
@@ -90,14 +99,16 @@ impl Tx {
     ) -> StoreResult<()> {
         let seq: i64 = on_connection!(self.conn(), |c| {
             sqlx::query(
-                "INSERT INTO events (id, type, ordering_key, payload, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+                "INSERT INTO events (id, type, ordering_key, payload, created_at, \
+                 redacted_payload, erase_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
             )
             .bind(&event.id)
             .bind(&event.event_type)
             .bind(&event.ordering_key)
             .bind(&event.payload)
             .bind(event.created_at)
+            .bind(event.erasable.as_ref().map(|e| &e.redacted_payload))
+            .bind(event.erasable.as_ref().map(|e| e.erase_at))
             .fetch_one(&mut *c)
             .await?
             .try_get(0)?

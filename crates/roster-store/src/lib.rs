@@ -36,7 +36,7 @@ mod webhooks;
 
 pub use api_keys::ApiKeyRecord;
 pub use error::{StoreError, UniqueKey};
-pub use events::EventRecord;
+pub use events::{ErasablePayload, EventRecord};
 pub use group_commit::RowUpdateOutcome;
 pub use lockout::AttemptSlot;
 pub use mfa::{BackupCodeRecord, TotpRecord};

@@ -37,8 +37,8 @@ impl Tx {
         execute!(
             self.conn(),
             "INSERT INTO outbox (id, channel, recipient, subject, body, template, user_id, \
-             sensitive, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+             sensitive, erase_at, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
             &message.id,
             message.channel.as_str(),
             &message.recipient,
@@ -46,7 +46,8 @@ impl Tx {
             &message.body,
             message.template,
             &message.user_id,
-            message.sensitive,
+            message.code_expires_at.is_some(),
+            message.code_expires_at,
             message.created_at
         );
         Ok(())
@@ -103,18 +104,45 @@ impl Store {
         rows.into_iter().map(from_row).collect()
     }
 
-    /// Stamps a delivered message; a one-time code in its body is erased.
+    /// Stamps a delivered message; a one-time code in its subject and body is erased.
     pub async fn mark_message_sent(&self, id: &str, now: Millis) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         execute!(
             tx.conn(),
             "UPDATE outbox SET sent_at = $2, lease_until = NULL, last_error = NULL, \
-             body = CASE WHEN sensitive THEN '' ELSE body END \
+             subject = CASE WHEN sensitive THEN '' ELSE subject END, \
+             body = CASE WHEN sensitive THEN '' ELSE body END, erase_at = NULL \
              WHERE id = $1 AND sent_at IS NULL",
             id,
             now
         );
         tx.commit().await
+    }
+
+    /// Erases the subject and body of messages whose one-time code expired by `now`, sent or
+    /// not (a sent one was erased already); returns how many. A read comes first, so that the
+    /// frequent sweep with nothing to erase never takes the write lock.
+    pub async fn erase_expired_message_codes(&self, now: Millis) -> StoreResult<u64> {
+        let mut reader = self.reader().await?;
+        let due = on_connection!(reader.conn(), |c| sqlx::query(
+            "SELECT 1 FROM outbox WHERE erase_at <= $1 LIMIT 1"
+        )
+        .bind(now)
+        .fetch_optional(&mut *c)
+        .await?
+        .is_some());
+        drop(reader);
+        if !due {
+            return Ok(0);
+        }
+        let mut tx = self.begin().await?;
+        let erased = execute!(
+            tx.conn(),
+            "UPDATE outbox SET subject = '', body = '', erase_at = NULL WHERE erase_at <= $1",
+            now
+        );
+        tx.commit().await?;
+        Ok(erased)
     }
 
     /// Records a failed send: due again at `retry_at`, or given up when that is `None`.
@@ -195,7 +223,7 @@ mod tests {
             body: "code 123456".to_owned(),
             template: "verification_code",
             user_id: None,
-            sensitive: true,
+            code_expires_at: Some(at + 600_000),
             created_at: at,
         })
         .await
@@ -244,6 +272,7 @@ mod tests {
         let sent = listed.iter().find(|m| m.id == "msg_1").unwrap();
         assert_eq!(sent.state, DeliveryState::Sent);
         assert_eq!(sent.body, "", "a delivered code is erased");
+        assert_eq!(sent.subject, "", "from the subject too");
         // The SMS was never touched by the e-mail worker.
         assert!(store.has_due_messages(Channel::Sms, 1_000).await.unwrap());
         store.close().await;

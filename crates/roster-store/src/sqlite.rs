@@ -57,6 +57,7 @@ pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(Readers, GroupW
     // without waiting for a busy one; connecting under the lock keeps nodes starting together
     // from tripping over each other there too.
     let migrating = lock_for_migrations(connect.get_filename()).await?;
+    restrict_database_files(connect.get_filename())?;
     let mut writer = connect
         .clone()
         // When a B-tree rebalances, SQLite parks a page under a temporary page number far past
@@ -83,6 +84,42 @@ pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(Readers, GroupW
         }
     }
     Ok((readers, writer))
+}
+
+/// The database holds secrets (sealed keys, digests, queued mail): only its owner may read it.
+/// SQLite gives `-wal` and `-shm` the main file's mode, so creating that file 0600 before
+/// SQLite does covers all three; files left by an earlier version are narrowed as well.
+fn restrict_database_files(database: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if database.as_os_str() == ":memory:" {
+            return Ok(());
+        }
+        // An empty file is a valid new database to SQLite.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(database)
+        {
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(error),
+        }
+        for suffix in ["", "-wal", "-shm", ".migrations-lock"] {
+            let mut name = database.as_os_str().to_owned();
+            name.push(suffix);
+            match std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600)) {
+                Ok(()) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = database;
+    Ok(())
 }
 
 /// Several processes may open one database file at once (two servers, or `roster keys` beside a

@@ -244,7 +244,45 @@ impl Store {
             record.response_code,
             &record.error
         );
+        // The last delivery of an event that carries a code has finished: nobody needs the
+        // code any more.
+        execute!(
+            tx.conn(),
+            "UPDATE events SET payload = redacted_payload, redacted_payload = NULL, \
+             erase_at = NULL \
+             WHERE seq = (SELECT event_seq FROM webhook_deliveries WHERE id = $1) \
+             AND erase_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d \
+                 WHERE d.event_seq = events.seq AND d.status = 'pending')",
+            delivery_id
+        );
         tx.commit().await
+    }
+
+    /// Replaces the payload of events whose one-time code expired by `now` with the payload
+    /// without it, delivered or not (an event whose deliveries all finished was already);
+    /// returns how many. Reads first, like `erase_expired_message_codes`.
+    pub async fn erase_expired_event_codes(&self, now: Millis) -> StoreResult<u64> {
+        let mut reader = self.reader().await?;
+        let due = on_connection!(reader.conn(), |c| sqlx::query(
+            "SELECT 1 FROM events WHERE erase_at <= $1 LIMIT 1"
+        )
+        .bind(now)
+        .fetch_optional(&mut *c)
+        .await?
+        .is_some());
+        drop(reader);
+        if !due {
+            return Ok(0);
+        }
+        let mut tx = self.begin().await?;
+        let erased = execute!(
+            tx.conn(),
+            "UPDATE events SET payload = redacted_payload, redacted_payload = NULL, \
+             erase_at = NULL WHERE erase_at <= $1",
+            now
+        );
+        tx.commit().await?;
+        Ok(erased)
     }
 }
 
@@ -428,6 +466,7 @@ mod tests {
             ordering_key: Some("user_1".to_owned()),
             payload: "{}".to_owned(),
             created_at,
+            erasable: None,
         }
     }
 

@@ -10,7 +10,7 @@ use roster_domain::InstanceSettings;
 use serde::{Deserialize, Serialize};
 
 /// The top-level settings' names, as the environment spells them after `ROSTER_`.
-const SETTINGS: [&str; 18] = [
+const SETTINGS: [&str; 19] = [
     "addr",
     "data_dir",
     "database_url",
@@ -22,6 +22,7 @@ const SETTINGS: [&str; 18] = [
     "instance",
     "encryption_key",
     "retired_encryption_keys",
+    "encryption_key_file",
     "smtp_url",
     "mail_from",
     "sms_webhook_url",
@@ -60,6 +61,12 @@ pub struct Config {
     pub encryption_key: Option<String>,
     /// Earlier keys (base64), still used to open what they sealed; see the README on rotation.
     pub retired_encryption_keys: Vec<String>,
+
+    /// Where the encryption key file lives when `encryption_key` is not set (created there on
+    /// first start); by default `encryption.key` in the data folder. Outside the data folder,
+    /// a backup of that folder does not carry the key that opens the TOTP secrets it holds.
+    pub encryption_key_file: Option<PathBuf>,
+
     /// Where e-mail goes: `smtp://host:port`, `smtps://user:pass@host`, or
     /// `smtp://host:587?tls=required` for STARTTLS. Without it, e-mail stays in the outbox.
     pub smtp_url: Option<String>,
@@ -91,6 +98,11 @@ pub struct WebhookSettings {
     /// Days a finished delivery (and its event, once no delivery needs it) is kept, for the
     /// deliveries list and replays.
     pub retention_days: u64,
+
+    /// Whether endpoints may point at loopback, private, link-local and other non-public
+    /// addresses. Off by default, so that whoever holds an API key cannot make Roster probe
+    /// its own network; local development and tests against a receiver on 127.0.0.1 turn it on.
+    pub allow_private_targets: bool,
 }
 
 impl Default for WebhookSettings {
@@ -100,6 +112,8 @@ impl Default for WebhookSettings {
             timeout_seconds: 15,
             concurrency: 8,
             retention_days: 30,
+
+            allow_private_targets: false,
         }
     }
 }
@@ -135,6 +149,8 @@ impl Default for Config {
             instance: InstanceSettings::default(),
             encryption_key: None,
             retired_encryption_keys: Vec::new(),
+
+            encryption_key_file: None,
             smtp_url: None,
             mail_from: "Roster <no-reply@localhost>".to_owned(),
             sms_webhook_url: None,

@@ -1,5 +1,6 @@
 //! Which delivery workers run: one for e-mail when an SMTP URL is configured, one for SMS when
-//! a webhook URL is. Unconfigured channels keep their messages in the outbox.
+//! a webhook URL is. Unconfigured channels keep their messages in the outbox. Beside them runs
+//! the sweep that erases expired one-time codes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,7 +45,7 @@ impl Delivery {
 
     pub(crate) fn start(&self, store: &Store) -> Workers {
         let (shutdown, receiver) = watch::channel(false);
-        let handles = self
+        let mut handles: Vec<JoinHandle<()>> = self
             .senders
             .iter()
             .map(|(channel, sender)| {
@@ -57,6 +58,12 @@ impl Delivery {
                 )
             })
             .collect();
+        // Codes expire whether or not a channel is configured, so the sweep always runs.
+        handles.push(tokio::spawn(crate::code_erasure::run(
+            store.clone(),
+            Duration::from_millis(self.tuning.poll_interval_ms.max(10)),
+            receiver,
+        )));
         Workers { shutdown, handles }
     }
 }

@@ -3,6 +3,7 @@
 //! through `Application`, so tests exercise exactly what `roster serve` runs.
 
 pub mod breached;
+mod code_erasure;
 pub mod config;
 mod delivery;
 mod key_files;
@@ -52,6 +53,55 @@ fn restrict_permissions(path: &std::path::Path) {
     }
 }
 
+/// The file in the data folder that receives the key minted at first start.
+pub const FIRST_KEY_FILE: &str = "first-secret-key.txt";
+
+/// A fresh data folder would otherwise serve nothing: mint a key so that `roster serve` alone
+/// yields a usable server. The key goes to a file only its owner can read, never to the log,
+/// which is often shipped and kept elsewhere; the log names the file.
+async fn mint_first_key(
+    api_keys: &roster_domain::ApiKeys,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let key = api_keys
+        .create(
+            roster_domain::KeyEnvironment::Test,
+            Some("first start".to_owned()),
+        )
+        .await?;
+    let path = data_dir.join(FIRST_KEY_FILE);
+    write_private_file(&path, format!("{}\n", key.secret).as_bytes())
+        .with_context(|| format!("writing the first secret key to {}", path.display()))?;
+    tracing::warn!(
+        key_id = %key.record.id,
+        path = %path.display(),
+        "no secret key was configured, so one was created and written to a file readable by \
+         its owner only; move it somewhere safe and delete the file"
+    );
+    Ok(())
+}
+
+/// Writes `bytes` to `path`, replacing what was there, readable and writable by its owner only.
+fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    // A file that existed before keeps its mode through `open`; narrow it as well.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 /// The instance settings with defaults that depend on the data folder filled in.
 pub fn instance_settings(config: &Config) -> roster_domain::InstanceSettings {
     let mut instance = config.instance.clone();
@@ -70,6 +120,14 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        if let Some(key) = &config.secret_key
+            && let Some(problem) = roster_domain::api_keys::configured_key_problem(key)
+        {
+            anyhow::bail!(
+                "the secret_key setting (ROSTER_SECRET_KEY) is refused: {problem}; \
+                 run `roster keys create` for a key, or leave the setting out"
+            );
+        }
         let store = open_store(&config).await?;
         let delivery = delivery::Delivery::configure(&config)?;
         let listener = TcpListener::bind(config.addr)
@@ -117,26 +175,17 @@ impl Application {
                 .users
                 .with_breached_range_api(breached::HttpRangeApi::new(url)?);
         }
+        services.webhooks = services
+            .webhooks
+            .clone()
+            .allowing_private_targets(config.webhooks.allow_private_targets);
         let delivery_worker = webhooks::DeliveryWorker::new(
             services.webhooks.clone(),
             &config.webhooks,
             delivery_wake,
         )?;
         if !services.api_keys.any_configured().await? {
-            // A fresh data folder would otherwise serve nothing: mint a key and show it once,
-            // so that `roster serve` alone yields a usable server.
-            let key = services
-                .api_keys
-                .create(
-                    roster_domain::KeyEnvironment::Test,
-                    Some("first start".to_owned()),
-                )
-                .await?;
-            tracing::warn!(
-                key_id = %key.record.id,
-                "no secret key was configured, so one was created; it is shown only this once: {}",
-                key.secret
-            );
+            mint_first_key(&services.api_keys, &config.data_dir).await?;
         }
         let router = roster_http::router(AppState {
             services: Arc::new(services),

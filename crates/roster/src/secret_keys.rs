@@ -1,7 +1,8 @@
-//! Loading the encryption keys: from settings when given, otherwise from a key file in the data
-//! folder that the first start creates, readable by its owner only.
+//! Loading the encryption keys: from settings when given, otherwise from a key file (in the
+//! data folder, or where `encryption_key_file` says) that the first start creates, readable by
+//! its owner only.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use base64::Engine;
@@ -15,7 +16,7 @@ pub const KEY_FILE: &str = "encryption.key";
 pub fn load(config: &Config) -> anyhow::Result<SecretKeys> {
     let current = match &config.encryption_key {
         Some(text) => decode(text).context("reading the encryption_key setting")?,
-        None => read_or_create(&config.data_dir.join(KEY_FILE))?,
+        None => read_or_create(&key_file(config))?,
     };
     let retired = config
         .retired_encryption_keys
@@ -23,6 +24,14 @@ pub fn load(config: &Config) -> anyhow::Result<SecretKeys> {
         .map(|text| decode(text).context("reading retired_encryption_keys"))
         .collect::<anyhow::Result<Vec<_>>>()?;
     SecretKeys::new(&current, &retired).context("loading the encryption keys")
+}
+
+/// Where the encryption key is read from, or created, when no setting holds it.
+pub fn key_file(config: &Config) -> PathBuf {
+    config
+        .encryption_key_file
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join(KEY_FILE))
 }
 
 fn decode(text: &str) -> anyhow::Result<Vec<u8>> {

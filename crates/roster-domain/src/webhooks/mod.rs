@@ -3,6 +3,7 @@
 //! signing secret, stored sealed because signing needs it back.
 
 mod delivery;
+pub mod targets;
 
 pub use delivery::{AttemptOutcome, OutgoingDelivery, RetrySchedule, signature};
 
@@ -61,6 +62,9 @@ pub struct Webhooks {
     schedule: RetrySchedule,
     /// Notified when a replay queues a delivery.
     delivery_wake: Arc<Notify>,
+    /// Endpoints may point at loopback, private and other non-public addresses (development
+    /// and tests); see `targets`.
+    allow_private_targets: bool,
 }
 
 impl Webhooks {
@@ -75,7 +79,14 @@ impl Webhooks {
             secret_keys,
             schedule,
             delivery_wake,
+            allow_private_targets: false,
         }
+    }
+
+    /// Lets endpoints point at loopback, private and other non-public addresses.
+    pub fn allowing_private_targets(mut self, allow: bool) -> Self {
+        self.allow_private_targets = allow;
+        self
     }
 
     pub async fn create(
@@ -84,7 +95,7 @@ impl Webhooks {
         events: Option<Vec<String>>,
     ) -> DomainResult<EndpointWithSecret> {
         let url = url.ok_or_else(|| DomainError::field("url", FieldErrorKind::Missing))?;
-        validate_url(&url)?;
+        self.validate_url(&url).await?;
         let events = validate_events(events)?;
         let now = now_millis();
         let endpoint = WebhookEndpoint {
@@ -131,7 +142,7 @@ impl Webhooks {
         changes: EndpointChanges,
     ) -> DomainResult<EndpointWithSecret> {
         if let Some(url) = &changes.url {
-            validate_url(url)?;
+            self.validate_url(url).await?;
         }
         let events = changes.events.map(validate_events).transpose()?;
         let mut current = self.get(id).await?;
@@ -254,7 +265,57 @@ fn new_secret() -> String {
     format!("whsec_{}", STANDARD.encode(bytes))
 }
 
-fn validate_url(text: &str) -> DomainResult<()> {
+/// How long registration waits for DNS before leaving the name to the check at delivery.
+const REGISTRATION_LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Webhooks {
+    async fn validate_url(&self, text: &str) -> DomainResult<()> {
+        let url = parse_url(text)?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(url_refused(
+                "must not carry a user name or password; put credentials in the path or query",
+            ));
+        }
+        if self.allow_private_targets || self.host_is_public(&url).await {
+            Ok(())
+        } else {
+            Err(url_refused(
+                "must point at a public address, not a loopback, private, link-local or other \
+                 non-public one",
+            ))
+        }
+    }
+
+    /// Whether the URL's host is, or resolves only to, public addresses. A name that does not
+    /// resolve now passes: it may later, and every delivery checks the addresses again.
+    async fn host_is_public(&self, url: &url::Url) -> bool {
+        match url.host() {
+            Some(url::Host::Ipv4(ip)) => targets::is_public(ip.into()),
+            Some(url::Host::Ipv6(ip)) => targets::is_public(ip.into()),
+            Some(url::Host::Domain(name)) if targets::is_localhost_name(name) => false,
+            Some(url::Host::Domain(name)) => {
+                let port = url.port_or_known_default().unwrap_or(443);
+                let lookup = tokio::net::lookup_host((name, port));
+                match tokio::time::timeout(REGISTRATION_LOOKUP_TIMEOUT, lookup).await {
+                    Ok(Ok(mut addresses)) => addresses.all(|a| targets::is_public(a.ip())),
+                    _ => true,
+                }
+            }
+            None => false,
+        }
+    }
+}
+
+fn url_refused(reason: &str) -> DomainError {
+    DomainError::field(
+        "url",
+        FieldErrorKind::ValueInvalid {
+            reason: reason.to_owned(),
+        },
+    )
+}
+
+fn parse_url(text: &str) -> DomainResult<url::Url> {
     let invalid = || {
         DomainError::field(
             "url",
@@ -275,7 +336,7 @@ fn validate_url(text: &str) -> DomainResult<()> {
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(invalid());
     }
-    Ok(())
+    Ok(url)
 }
 
 /// An empty or absent list subscribes to every event.

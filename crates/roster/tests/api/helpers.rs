@@ -76,13 +76,15 @@ pub async fn spawn_app_with(instance: InstanceSettings) -> TestApp {
 /// A server whose configuration `configure` adjusts (SMTP URL, delivery timing, …).
 pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temporary data folder");
-    let key = format!("sk_test_{}", uuid_like());
+    let key = test_key();
     let mut config = Config {
         addr: "127.0.0.1:0".parse().expect("address"),
         data_dir: data_dir.path().to_path_buf(),
         secret_key: Some(key.clone()),
         ..Config::default()
     };
+    // The tests' webhook receivers listen on 127.0.0.1.
+    config.webhooks.allow_private_targets = true;
     configure(&mut config);
     if config.database_url.is_none() {
         config.database_url = database_url_for(&config.data_dir);
@@ -191,6 +193,65 @@ pub fn raw_database(data_dir: &std::path::Path) -> Vec<u8> {
     bytes
 }
 
+/// How many outbox rows (subject or body) and stored events (payload) of this data folder's
+/// database contain `needle`, read with the database's own client rather than through Roster.
+pub fn rows_containing(data_dir: &std::path::Path, needle: &str) -> (i64, i64) {
+    let outbox =
+        "SELECT count(*) FROM outbox WHERE strpos(subject, :'n') > 0 OR strpos(body, :'n') > 0";
+    let events = "SELECT count(*) FROM events WHERE strpos(payload, :'n') > 0";
+    let output = if let Some(base) = test_database_url() {
+        let sql = format!(
+            "SET search_path TO {}; {outbox}; {events};",
+            schema_for(data_dir)
+        );
+        std::process::Command::new("psql")
+            .arg(&base)
+            .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-v"])
+            .arg(format!("n={needle}"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .expect("stdin")
+                    .write_all(sql.as_bytes())?;
+                child.wait_with_output()
+            })
+            .expect("psql runs")
+    } else {
+        // Python's sqlite3 module, as the test suite needs Python anyway.
+        let script = "import sqlite3, sys\n\
+            db = sqlite3.connect(sys.argv[1])\n\
+            n = sys.argv[2]\n\
+            print(db.execute('SELECT count(*) FROM outbox WHERE instr(subject, ?) > 0 \
+            OR instr(body, ?) > 0', (n, n)).fetchone()[0])\n\
+            print(db.execute('SELECT count(*) FROM events WHERE instr(payload, ?) > 0', \
+            (n,)).fetchone()[0])\n";
+        std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(data_dir.join("roster.db"))
+            .arg(needle)
+            .output()
+            .expect("python3 runs")
+    };
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let counts: Vec<i64> = text
+        .lines()
+        .filter_map(|line| line.trim().parse().ok())
+        .collect();
+    assert_eq!(counts.len(), 2, "two counts in {text}");
+    (counts[0], counts[1])
+}
+
 /// Runs the `roster` binary on a blocking thread: the servers these tests start share the
 /// test's runtime, and blocking it would stop them from committing while the command waits.
 pub async fn run_roster(
@@ -272,6 +333,7 @@ pub async fn start_roster_logging(
             "[1, 1, 1, 1, 1, 1, 1]",
         )
         .env("ROSTER_WEBHOOKS__TIMEOUT_SECONDS", "2")
+        .env("ROSTER_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")
         .envs(settings.iter().copied())
         .stdout(Stdio::null())
         .stderr(log)
@@ -299,6 +361,11 @@ pub async fn start_roster_logging(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     server
+}
+
+/// A secret key of the shape Roster accepts in settings (`sk_test_` and 32 characters or more).
+pub fn test_key() -> String {
+    format!("sk_test_{:0>40}", uuid_like())
 }
 
 pub fn uuid_like() -> String {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{six_digits, uuid_like};
+use crate::helpers::{six_digits, test_key};
 use crate::smtp_server::{SmtpServer, free_port};
 
 const LEASE_SECONDS: u64 = 2;
@@ -118,7 +118,7 @@ async fn expect_one_notice(smtp: &SmtpServer, old: &str, new: &str) {
 #[tokio::test]
 async fn a_message_survives_a_killed_roster() {
     let data_dir = tempfile::tempdir().expect("data folder");
-    let key = format!("sk_test_{}", uuid_like());
+    let key = test_key();
     let smtp_port = free_port();
     let client = reqwest::Client::new();
     let mut server = start_server(data_dir.path(), free_port(), &key, smtp_port);
@@ -147,7 +147,7 @@ async fn a_message_survives_a_killed_roster() {
 #[tokio::test]
 async fn a_message_claimed_by_a_roster_killed_mid_send_goes_out_after_the_lease() {
     let data_dir = tempfile::tempdir().expect("data folder");
-    let key = format!("sk_test_{}", uuid_like());
+    let key = test_key();
     let client = reqwest::Client::new();
     // A mail server that accepts the connection and never says a word: the send hangs
     // with the message claimed.
@@ -185,7 +185,7 @@ async fn codes_never_reach_the_log() {
     let data_dir = tempfile::tempdir().expect("data folder");
     let log_path = data_dir.path().join("roster.log");
     let log = std::fs::File::create(&log_path).expect("log file");
-    let key = format!("sk_test_{}", uuid_like());
+    let key = test_key();
     let smtp = SmtpServer::start().await;
     let client = reqwest::Client::new();
     let server = start_server_logging(

@@ -140,7 +140,7 @@ async fn no_password_or_digest_reaches_a_response_or_a_log_line() {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap().port()
     };
-    let key = "sk_test_logcheckkey000000000000000";
+    let key = "sk_test_logcheckkey00000000000000000000000";
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_roster"))
         .arg("serve")
         .env("ROSTER_ADDR", format!("127.0.0.1:{port}"))

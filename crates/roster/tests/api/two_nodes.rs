@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::helpers::{RosterProcess, start_roster};
 use crate::receiver::Receiver;
 
-const KEY: &str = "sk_test_two_nodes_0123456789abcdef";
+const KEY: &str = "sk_test_two_nodes_0123456789abcdef0123456789abcdef";
 
 /// Both nodes on one data folder: they read the same encryption and session signing keys from
 /// it, and the same database (the SQLite file in it, or its PostgreSQL schema).

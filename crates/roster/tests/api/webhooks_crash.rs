@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::helpers::{RosterProcess, start_roster};
 use crate::receiver::Receiver;
 
-const KEY: &str = "sk_test_crash_0123456789abcdef";
+const KEY: &str = "sk_test_crash_0123456789abcdef0123456789abcdef";
 
 async fn start(data_dir: &std::path::Path) -> RosterProcess {
     start_roster(data_dir, KEY, &[]).await
