@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -10,7 +11,7 @@ use roster_domain::InstanceSettings;
 use serde::{Deserialize, Serialize};
 
 /// The top-level settings' names, as the environment spells them after `ROSTER_`.
-const SETTINGS: [&str; 18] = [
+const SETTINGS: [&str; 20] = [
     "addr",
     "data_dir",
     "database_url",
@@ -29,6 +30,9 @@ const SETTINGS: [&str; 18] = [
     "session_signing_key",
     "retired_session_signing_keys",
     "webhooks",
+    // The HTTP edge: connection limits and rate limits.
+    "http",
+    "rate_limits",
 ];
 
 #[derive(Clone, Debug, Deserialize)]
@@ -76,6 +80,62 @@ pub struct Config {
     pub retired_session_signing_keys: Vec<String>,
     /// How webhooks are delivered.
     pub webhooks: WebhookSettings,
+
+    // The HTTP edge, kept together: what slow, idle or abundant clients may hold, and how
+    // often a client may fail to authenticate or a key may be used.
+    /// Connection limits and the proxies whose `X-Forwarded-For` is believed.
+    pub http: HttpSettings,
+    /// Failed authentications per client address, and requests per secret key.
+    pub rate_limits: roster_http::RateLimitSettings,
+}
+
+/// What one client connection may take from the server before it is closed or refused.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// How long a client has to send a request's whole header, counted from its first byte
+    /// (or, for a connection's first request, from its opening).
+    pub header_read_timeout_ms: u64,
+    /// How long a keep-alive connection may wait for its next request.
+    pub idle_timeout_ms: u64,
+    /// How long a client has to send a request's whole body, counted from its header.
+    pub body_read_timeout_ms: u64,
+    /// Most connections open at once; further ones wait in the listen queue until one closes.
+    pub max_connections: u32,
+    /// Addresses or networks (`10.0.0.0/8`) of reverse proxies: from these alone the client
+    /// address is taken from `X-Forwarded-For` instead of the connection's peer.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl HttpSettings {
+    pub fn connection_limits(&self) -> anyhow::Result<roster_http::ConnectionLimits> {
+        if self.header_read_timeout_ms == 0
+            || self.idle_timeout_ms == 0
+            || self.body_read_timeout_ms == 0
+        {
+            anyhow::bail!("the [http] timeouts must be at least 1 ms");
+        }
+        if self.max_connections == 0 {
+            anyhow::bail!("[http] max_connections must be at least 1");
+        }
+        Ok(roster_http::ConnectionLimits {
+            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            max_connections: self.max_connections,
+        })
+    }
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            header_read_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            body_read_timeout_ms: 30_000,
+            max_connections: 1024,
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -142,6 +202,8 @@ impl Default for Config {
             session_signing_key: None,
             retired_session_signing_keys: Vec::new(),
             webhooks: WebhookSettings::default(),
+            http: HttpSettings::default(),
+            rate_limits: roster_http::RateLimitSettings::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! folder and speaks HTTP to it. One test binary, so the server code is compiled once.
 
 mod auth;
+mod edge_limits;
 mod email_addresses;
 mod helpers;
 mod mail;
