@@ -6,8 +6,9 @@
       how many the server still holds open, its file descriptors and its VmRSS.
   slow_clients.py huge-body
       POSTs a Content-Length of 100 GB and sends no body; prints how long the answer took.
-  slow_clients.py wrong-keys [--seconds 5] [--concurrency 32]
-      sends GET /v1/users with a wrong key for --seconds; prints the count of each status.
+  slow_clients.py wrong-keys [--seconds 5] [--concurrency 32] [--flood-key KEY]
+      sends GET /v1/users with a wrong key (or --flood-key) for --seconds; prints the count
+      of each status.
 
 Only loopback addresses are accepted as --host: this is a load tool for a server you run.
 """
@@ -90,11 +91,11 @@ def huge_body(args):
         print(f"no answer in {args.wait} s")
 
 
-async def wrong_key_worker(host, port, deadline, statuses):
+async def wrong_key_worker(host, port, key, deadline, statuses):
     reader, writer = await asyncio.open_connection(host, port)
     request = (
-        b"GET /v1/users HTTP/1.1\r\nHost: localhost\r\n"
-        b"Authorization: Bearer sk_test_wrong_key_for_the_flood\r\n\r\n"
+        b"GET /v1/users?limit=1 HTTP/1.1\r\nHost: localhost\r\n"
+        b"Authorization: Bearer " + key.encode() + b"\r\n\r\n"
     )
     while time.monotonic() < deadline:
         writer.write(request)
@@ -115,7 +116,7 @@ async def wrong_keys_async(args):
     statuses = Counter()
     deadline = time.monotonic() + args.seconds
     await asyncio.gather(
-        *(wrong_key_worker(host, args.port, deadline, statuses) for _ in range(args.concurrency))
+        *(wrong_key_worker(host, args.port, args.flood_key, deadline, statuses) for _ in range(args.concurrency))
     )
     total = sum(statuses.values())
     print(f"{total} requests in {args.seconds} s: " + ", ".join(
@@ -133,6 +134,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--key", default="sk_test_any")
+    parser.add_argument("--flood-key", default="sk_test_wrong_key_for_the_flood")
     args = parser.parse_args()
     if args.mode == "half-headers":
         if args.pid is None:

@@ -126,6 +126,11 @@ impl Connection {
                     return;
                 }
                 _ = closing.changed(), if !shutting_down => {
+                    // A connection with no request in flight, even one whose header is on its
+                    // way, has nothing to finish; the others finish their request first.
+                    if !activity.is_busy() {
+                        return;
+                    }
                     shutting_down = true;
                     connection.as_mut().graceful_shutdown();
                 }
@@ -174,6 +179,10 @@ impl Activity {
         if self.phase.load(Ordering::Relaxed) == IDLE {
             self.enter(READING_HEADER);
         }
+    }
+
+    fn is_busy(&self) -> bool {
+        self.phase.load(Ordering::Relaxed) == BUSY
     }
 
     fn request_started(&self) {

@@ -318,3 +318,63 @@ async fn keys_are_not_limited_by_default() {
         assert_eq!(reply.status, 200);
     }
 }
+
+#[tokio::test]
+async fn shutdown_finishes_requests_in_flight_without_waiting_for_slow_headers() {
+    let data_dir = tempfile::tempdir().expect("temporary data folder");
+    let key = format!("sk_test_{}", crate::helpers::uuid_like());
+    let mut config = roster::Config {
+        addr: "127.0.0.1:0".parse().expect("address"),
+        data_dir: data_dir.path().to_path_buf(),
+        secret_key: Some(key.clone()),
+        ..roster::Config::default()
+    };
+    config.database_url = crate::helpers::database_url_for(&config.data_dir);
+    config.http.header_read_timeout_ms = 30_000;
+    let application = roster::Application::build(config)
+        .await
+        .expect("server starts");
+    let address = application.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(application.run_until(async {
+        let _ = stopped.await;
+    }));
+
+    let mut half = TcpStream::connect(address).await.expect("connects");
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .expect("sent");
+    // A write whose body is still on its way when the shutdown begins.
+    let mut writing = TcpStream::connect(address).await.expect("connects");
+    let body = r#"{"username":"finished_anyway"}"#;
+    let head = format!(
+        "POST /v1/users HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    writing.write_all(head.as_bytes()).await.expect("sent");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let started = Instant::now();
+    stop.send(()).expect("the server listens for shutdown");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    writing.write_all(body.as_bytes()).await.expect("sent");
+    let mut answer = [0u8; 64];
+    let read = writing.read(&mut answer).await.expect("answered");
+    assert!(
+        answer[..read].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer[..read])
+    );
+    assert!(
+        closed_within(&mut half, Duration::from_secs(5))
+            .await
+            .is_some()
+    );
+    tokio::time::timeout(Duration::from_secs(10), serving)
+        .await
+        .expect("the server stops without waiting out the header timeout")
+        .expect("joined")
+        .expect("stopped cleanly");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
