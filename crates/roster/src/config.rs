@@ -104,7 +104,30 @@ pub struct HttpSettings {
     pub max_connections: u32,
     /// Addresses or networks (`10.0.0.0/8`) of reverse proxies: from these alone the client
     /// address is taken from `X-Forwarded-For` instead of the connection's peer.
+    #[serde(deserialize_with = "addresses_or_networks")]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// `ipnet` reads only networks; a single address is the network of that address alone.
+fn addresses_or_networks<'de, D>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let entries = Vec::<String>::deserialize(deserializer)?;
+    entries
+        .iter()
+        .map(|entry| {
+            let entry = entry.trim();
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "trusted proxy {entry:?} is neither an address nor a network"
+                    ))
+                })
+        })
+        .collect()
 }
 
 impl HttpSettings {
@@ -272,5 +295,33 @@ impl Default for DefaultsLayer {
             max_readers: config.max_readers,
             max_connections: config.max_connections,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = dir.path().join("roster.toml");
+        std::fs::write(
+            &file,
+            "[http]\ntrusted_proxies = [\"10.0.0.0/8\", \"127.0.0.1\", \"::1\"]\n",
+        )
+        .expect("written");
+        let config = Config::load(Some(&file)).expect("loads");
+        let proxies: Vec<String> = config
+            .http
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "127.0.0.1/32", "::1/128"]);
+
+        std::fs::write(&file, "[http]\ntrusted_proxies = [\"proxy.local\"]\n").expect("written");
+        let refused = Config::load(Some(&file)).expect_err("not an address");
+        assert!(refused.to_string().contains("proxy.local"), "{refused}");
     }
 }
