@@ -26,12 +26,24 @@ pub(crate) async fn require_secret_key(
             "The Authorization header must be of the form `Bearer <secret key>`.",
         ));
     };
-    if state.services.api_keys.authenticate(presented).await? {
-        Ok(next.run(request).await)
-    } else {
-        Err(ApiError::unauthorized(
+    let limits = &state.limits;
+    // A key this node already knows is valid costs no limiter state: the hot path stays free
+    // of any lock shared by every request (the per-key limit, when on, is keyed by the key).
+    let valid = state.services.api_keys.known_valid(presented) || {
+        let client = limits.client_ip(&request);
+        limits.refuse_failing_client(client)?;
+        let valid = state.services.api_keys.authenticate(presented).await?;
+        if !valid {
+            limits.record_failed_auth(client)?;
+        }
+        valid
+    };
+    if !valid {
+        return Err(ApiError::unauthorized(
             "clerk_key_invalid",
             "The provided secret key is invalid. Make sure that the secret key is correct.",
-        ))
+        ));
     }
+    limits.check_key(presented)?;
+    Ok(next.run(request).await)
 }

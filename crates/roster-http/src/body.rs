@@ -37,17 +37,9 @@ where
             .await
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        ErrorItem::new(
-                            "request_body_too_large",
-                            "is too large",
-                            format!(
-                                "The request body must be at most {} bytes.",
-                                crate::MAX_BODY_BYTES
-                            ),
-                        ),
-                    )
+                    ApiError::body_too_large()
+                } else if crate::limits::timed_out(&rejection) {
+                    ApiError::body_timed_out()
                 } else {
                     ApiError::bad_request(
                         "request_body_invalid",

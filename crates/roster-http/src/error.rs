@@ -54,6 +54,50 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// 429 in Clerk's words, with the wait as `Retry-After` (whole seconds, at least one).
+    pub(crate) fn too_many_requests(wait: std::time::Duration) -> Self {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        ApiError {
+            retry_after: Some(seconds.max(1)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorItem::new(
+                    "too_many_requests",
+                    "Too many requests",
+                    "Too many requests, please try again later.",
+                ),
+            )
+        }
+    }
+
+    pub(crate) fn body_too_large() -> Self {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorItem::new(
+                "request_body_too_large",
+                "is too large",
+                format!(
+                    "The request body must be at most {} bytes.",
+                    crate::MAX_BODY_BYTES
+                ),
+            ),
+        )
+    }
+
+    /// The body did not arrive within the body read timeout.
+    pub(crate) fn body_timed_out() -> Self {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorItem::new(
+                "request_timeout",
+                "Request timeout",
+                "The request body was not received in time.",
+            ),
+        )
+    }
+}
+
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> Self {
         match error {

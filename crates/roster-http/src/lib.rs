@@ -10,10 +10,12 @@ mod body;
 mod email_addresses;
 mod error;
 mod events;
+mod limits;
 mod mfa;
 mod nul;
 mod passwords;
 mod phone_numbers;
+mod serve;
 mod sessions;
 mod users;
 mod verifications;
@@ -23,6 +25,8 @@ mod webhooks;
 
 pub use error::ApiError;
 pub use events::event_payloads;
+pub use limits::{EdgeLimits, RateLimitSettings};
+pub use serve::{ConnectionLimits, serve};
 
 use axum::Router;
 use axum::response::IntoResponse;
@@ -38,9 +42,12 @@ pub struct AppState {
     pub services: std::sync::Arc<Services>,
     /// The externally visible base URL of this server, for links such as avatar URLs.
     pub public_url: std::sync::Arc<str>,
+    /// Rate limits and request-body limits.
+    pub limits: std::sync::Arc<EdgeLimits>,
 }
 
-/// Largest request body accepted; larger ones get 413 `request_body_too_large`.
+/// Largest request body accepted; larger ones get 413 `request_body_too_large`, at once when
+/// their `Content-Length` says so.
 pub const MAX_BODY_BYTES: usize = 512 * 1024;
 
 pub fn router(state: AppState) -> Router {
@@ -66,6 +73,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::route_not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(finish_writes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::limit_body,
+        ))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -10,7 +11,7 @@ use roster_domain::InstanceSettings;
 use serde::{Deserialize, Serialize};
 
 /// The top-level settings' names, as the environment spells them after `ROSTER_`.
-const SETTINGS: [&str; 19] = [
+const SETTINGS: [&str; 21] = [
     "addr",
     "data_dir",
     "database_url",
@@ -30,6 +31,9 @@ const SETTINGS: [&str; 19] = [
     "session_signing_key",
     "retired_session_signing_keys",
     "webhooks",
+    // The HTTP edge: connection limits and rate limits.
+    "http",
+    "rate_limits",
 ];
 
 #[derive(Clone, Debug, Deserialize)]
@@ -83,6 +87,85 @@ pub struct Config {
     pub retired_session_signing_keys: Vec<String>,
     /// How webhooks are delivered.
     pub webhooks: WebhookSettings,
+
+    // The HTTP edge, kept together: what slow, idle or abundant clients may hold, and how
+    // often a client may fail to authenticate or a key may be used.
+    /// Connection limits and the proxies whose `X-Forwarded-For` is believed.
+    pub http: HttpSettings,
+    /// Failed authentications per client address, and requests per secret key.
+    pub rate_limits: roster_http::RateLimitSettings,
+}
+
+/// What one client connection may take from the server before it is closed or refused.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// How long a client has to send a request's whole header, counted from its first byte
+    /// (or, for a connection's first request, from its opening).
+    pub header_read_timeout_ms: u64,
+    /// How long a keep-alive connection may wait for its next request.
+    pub idle_timeout_ms: u64,
+    /// How long a client has to send a request's whole body, counted from its header.
+    pub body_read_timeout_ms: u64,
+    /// Most connections open at once; further ones wait in the listen queue until one closes.
+    pub max_connections: u32,
+    /// Addresses or networks (`10.0.0.0/8`) of reverse proxies: from these alone the client
+    /// address is taken from `X-Forwarded-For` instead of the connection's peer.
+    #[serde(deserialize_with = "addresses_or_networks")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// `ipnet` reads only networks; a single address is the network of that address alone.
+fn addresses_or_networks<'de, D>(deserializer: D) -> Result<Vec<ipnet::IpNet>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let entries = Vec::<String>::deserialize(deserializer)?;
+    entries
+        .iter()
+        .map(|entry| {
+            let entry = entry.trim();
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "trusted proxy {entry:?} is neither an address nor a network"
+                    ))
+                })
+        })
+        .collect()
+}
+
+impl HttpSettings {
+    pub fn connection_limits(&self) -> anyhow::Result<roster_http::ConnectionLimits> {
+        if self.header_read_timeout_ms == 0
+            || self.idle_timeout_ms == 0
+            || self.body_read_timeout_ms == 0
+        {
+            anyhow::bail!("the [http] timeouts must be at least 1 ms");
+        }
+        if self.max_connections == 0 {
+            anyhow::bail!("[http] max_connections must be at least 1");
+        }
+        Ok(roster_http::ConnectionLimits {
+            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            max_connections: self.max_connections,
+        })
+    }
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            header_read_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            body_read_timeout_ms: 30_000,
+            max_connections: 1024,
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -158,6 +241,8 @@ impl Default for Config {
             session_signing_key: None,
             retired_session_signing_keys: Vec::new(),
             webhooks: WebhookSettings::default(),
+            http: HttpSettings::default(),
+            rate_limits: roster_http::RateLimitSettings::default(),
         }
     }
 }
@@ -226,5 +311,33 @@ impl Default for DefaultsLayer {
             max_readers: config.max_readers,
             max_connections: config.max_connections,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let file = dir.path().join("roster.toml");
+        std::fs::write(
+            &file,
+            "[http]\ntrusted_proxies = [\"10.0.0.0/8\", \"127.0.0.1\", \"::1\"]\n",
+        )
+        .expect("written");
+        let config = Config::load(Some(&file)).expect("loads");
+        let proxies: Vec<String> = config
+            .http
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "127.0.0.1/32", "::1/128"]);
+
+        std::fs::write(&file, "[http]\ntrusted_proxies = [\"proxy.local\"]\n").expect("written");
+        let refused = Config::load(Some(&file)).expect_err("not an address");
+        assert!(refused.to_string().contains("proxy.local"), "{refused}");
     }
 }

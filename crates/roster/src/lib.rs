@@ -116,6 +116,8 @@ pub struct Application {
     store: Store,
     delivery_worker: webhooks::DeliveryWorker,
     delivery: delivery::Delivery,
+    connection_limits: roster_http::ConnectionLimits,
+    edge_limits: Arc<roster_http::EdgeLimits>,
 }
 
 impl Application {
@@ -128,6 +130,15 @@ impl Application {
                  run `roster keys create` for a key, or leave the setting out"
             );
         }
+        let connection_limits = config.http.connection_limits()?;
+        let edge_limits = Arc::new(
+            roster_http::EdgeLimits::new(
+                &config.rate_limits,
+                config.http.trusted_proxies.clone(),
+                std::time::Duration::from_millis(config.http.body_read_timeout_ms),
+            )
+            .map_err(anyhow::Error::msg)?,
+        );
         let store = open_store(&config).await?;
         let delivery = delivery::Delivery::configure(&config)?;
         let listener = TcpListener::bind(config.addr)
@@ -190,6 +201,7 @@ impl Application {
         let router = roster_http::router(AppState {
             services: Arc::new(services),
             public_url: public_url.into(),
+            limits: edge_limits.clone(),
         });
         Ok(Application {
             listener,
@@ -197,6 +209,8 @@ impl Application {
             store,
             delivery_worker,
             delivery,
+            connection_limits,
+            edge_limits,
         })
     }
 
@@ -216,13 +230,23 @@ impl Application {
         let (stop_worker, stop) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(self.delivery_worker.run(stop));
         let workers = self.delivery.start(&self.store);
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let pruning = tokio::spawn(forget_idle_clients(self.edge_limits));
+        roster_http::serve(self.listener, self.router, self.connection_limits, shutdown).await;
+        pruning.abort();
         workers.stop().await;
         let _ = stop_worker.send(true);
         let _ = worker.await;
         self.store.close().await;
         Ok(())
+    }
+}
+
+/// Keeps the rate limiters' memory to the clients seen lately.
+async fn forget_idle_clients(limits: Arc<roster_http::EdgeLimits>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        limits.forget_idle_clients();
     }
 }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod credential_costs;
+mod edge_limits;
 mod email_addresses;
 mod helpers;
 mod hostile_input;
