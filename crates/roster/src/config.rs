@@ -80,8 +80,9 @@ pub struct Config {
     pub sms_webhook_url: Option<String>,
     /// Polling, retry and lease timing of the delivery workers.
     pub delivery: roster_mail::DeliveryTuning,
-    /// PEM of the RSA private key that signs session tokens. Without it, the key is read from
-    /// (or, on first start, created in) `session-signing-key.pem` in the data folder.
+    /// PEM (PKCS#8 or PKCS#1) of the RSA private key that signs session tokens. Without it, the
+    /// key is read from (or, on first start, created in) `session-signing-key.pem` in the data
+    /// folder.
     pub session_signing_key: Option<String>,
     /// Earlier signing keys (PEM), still published in the JWKS; see the README on rotation.
     pub retired_session_signing_keys: Vec<String>,

@@ -1,6 +1,7 @@
 //! The layering rules of ARCHITECTURE.md, checked against the real dependency graph and tree
 //! rather than trusted: which crate may depend on which, which crate may name the database
-//! driver or the HTTP framework, and that the documentation still names every crate.
+//! driver or the HTTP framework, which crates stay out of the build, and that the
+//! documentation still names every crate.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -44,6 +45,13 @@ const CONFINED_EXTERNAL: &[(&str, &[&str])] = &[
     ("figment", &["roster"]),
     ("lettre", &["roster-mail"]),
 ];
+
+/// Crates kept out of the build altogether, whichever crate would bring them in, and why.
+const EXCLUDED_EXTERNAL: &[(&str, &str)] = &[(
+    "rsa",
+    "its private-key operations are not constant-time (RUSTSEC-2023-0071, no fixed version); \
+     session tokens are signed with aws-lc-rs",
+)];
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -117,6 +125,17 @@ fn only_the_designated_crates_name_the_database_driver_and_the_http_framework() 
                 );
             }
         }
+    }
+}
+
+#[test]
+fn excluded_crates_stay_out_of_the_lock_file() {
+    let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock")).expect("Cargo.lock");
+    for (excluded, why) in EXCLUDED_EXTERNAL {
+        assert!(
+            !lock.contains(&format!("\nname = \"{excluded}\"\n")),
+            "{excluded} is in Cargo.lock (see `cargo tree -i {excluded}`): {why}"
+        );
     }
 }
 

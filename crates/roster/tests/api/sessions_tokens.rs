@@ -145,6 +145,49 @@ async fn the_signing_key_is_created_once_private_and_kept_across_restarts() {
     assert_eq!(second.get("/jwks").await.ok()["keys"][0]["kid"], kid);
 }
 
+/// A key file that the earlier, `rsa`-crate backend wrote, with its `kid` then and a token it
+/// signed (valid until 2100); see crates/roster-domain/testdata/.
+const EARLIER_KEY_FILE: &str =
+    include_str!("../../../roster-domain/testdata/session-signing-key-pkcs8.pem");
+const EARLIER_KID: &str = "t5RQ01rfFumh8WBL0nZ6OTsBqrZ5bSaOcagaKFQj0Us";
+const EARLIER_TOKEN: &str = concat!(
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIsImtpZCI6InQ1UlEwMXJmRnVtaDhXQkwwblo2T1RzQnFyWjViU2FPY2FnYUtGUWowVXMifQ",
+    ".eyJleHAiOjQxMDI0NDQ4MDAsImlhdCI6MTc2NzIyNTYwMCwiaXNzIjoiaHR0cHM6Ly9yb3N0ZXIuZXhhbXBsZSIsIm5iZiI6MTc2NzIyNTU5MCwic2lkIjoic2Vzc19maXh0dXJlIiwic3ViIjoidXNlcl9maXh0dXJlIiwidiI6Mn0",
+    ".KY9zQLIEfKabsD-mpqW1hpsGwzynOJZ64XVUbSzbcCoxdWvEtSRNm-LdzVhpPDoPVE8I8NnU9ep0mf3p_b-EzXAFxfM8f-0Sxb2Yw30vnedYYJL0MTcMbrDg7uVi2M8KzZ0q1kl1fDcMr4HwBUVpi2-xYrwlsJ6r8ZB3PB_DsUPxTpJOjJ4T-HjInQmSbBxj7TLxInRbkT815ZRLIEiSz-gAIdI1qLSSs61fYSRnw0ylb9kMIHZo5_yFNq6xbwfsCv7Km1kpkZVTDOCOYS1Wruu3xqrrWXLaqK2jvZSioWgaenmUor-89HEVGzj4ah1QhaCWjCfUojseRmvpTUC4Lw",
+);
+
+#[tokio::test]
+async fn a_key_file_from_an_earlier_version_keeps_its_kid_and_its_tokens() {
+    let data_dir = tempfile::tempdir().expect("folder");
+    std::fs::write(
+        data_dir.path().join("session-signing-key.pem"),
+        EARLIER_KEY_FILE,
+    )
+    .expect("key file");
+    let path = data_dir.path().to_path_buf();
+    let app = spawn_app_configured(|config| config.data_dir = path.clone()).await;
+    let jwks = app.get("/jwks").await.ok();
+    assert_eq!(jwks["keys"].as_array().expect("keys").len(), 1);
+    assert_eq!(jwks["keys"][0]["kid"], EARLIER_KID);
+    let earlier = verify(&app, EARLIER_TOKEN).await;
+    assert_eq!(earlier["sub"], "user_fixture");
+
+    let (user, id) = session(&app).await;
+    let token = app
+        .post(&format!("/sessions/{id}/tokens"), json!({}))
+        .await
+        .ok();
+    let jwt = token["jwt"].as_str().expect("jwt");
+    let kid = jsonwebtoken::decode_header(jwt).expect("header").kid;
+    assert_eq!(kid.as_deref(), Some(EARLIER_KID));
+    assert_eq!(verify(&app, jwt).await["sub"], user.as_str());
+    assert_eq!(
+        std::fs::read_to_string(data_dir.path().join("session-signing-key.pem")).expect("key file"),
+        EARLIER_KEY_FILE,
+        "the key file is left as it was"
+    );
+}
+
 #[tokio::test]
 async fn after_a_rotation_the_retired_key_is_still_published() {
     let old = roster_domain::SigningKeys::generate_pem().expect("key");
