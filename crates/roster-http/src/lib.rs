@@ -11,6 +11,8 @@ mod email_addresses;
 mod error;
 mod events;
 mod mfa;
+mod openapi;
+mod params;
 mod passwords;
 mod phone_numbers;
 mod sessions;
@@ -23,12 +25,13 @@ mod webhooks;
 pub use error::ApiError;
 pub use events::event_payloads;
 
-use axum::Router;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::{Extension, Router};
 use roster_domain::Services;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// What every handler shares. Every request clones it (axum's `State`), so it holds its parts
 /// behind `Arc`s: a clone is two counter increments, not a copy of every service.
@@ -43,6 +46,21 @@ pub struct AppState {
 pub const MAX_BODY_BYTES: usize = 512 * 1024;
 
 pub fn router(state: AppState) -> Router {
+    let (router, document) = routes(&state).split_for_parts();
+    let document = serde_json::to_string(&openapi::complete(document))
+        .expect("the OpenAPI document serializes");
+    router
+        .layer(Extension(openapi::DocumentJson(document.into())))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(finish_writes))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Every route Roster serves, each registered with its `#[utoipa::path]` through `routes!`, so
+/// that the router and the OpenAPI document cannot disagree.
+fn routes(state: &AppState) -> OpenApiRouter<AppState> {
     let v1 = users::routes()
         .merge(mfa::routes())
         .merge(sessions::routes())
@@ -57,16 +75,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::require_secret_key,
         ));
-    Router::new()
-        .route("/healthz", get(health))
-        .route("/avatars/{user_id}", get(avatars::default_avatar))
+    OpenApiRouter::with_openapi(<openapi::Document as utoipa::OpenApi>::openapi())
+        .routes(routes!(health))
+        .routes(routes!(openapi::serve))
+        .routes(routes!(avatars::default_avatar))
         .nest("/v1", v1)
         .fallback(error::route_not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(finish_writes))
-        .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
 }
 
 /// Runs every request that may write on a task of its own, so it finishes even when its client
@@ -95,6 +109,12 @@ async fn finish_writes(
 }
 
 /// Answers once the server is serving; needs no key.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "meta",
+    responses((status = 200, description = "The server is serving.", body = String, content_type = "text/plain"))
+)]
 async fn health() -> &'static str {
     "ok"
 }

@@ -7,6 +7,7 @@ mod helpers;
 mod mail;
 mod mail_process;
 mod migrations;
+mod openapi;
 mod passwords_safety;
 mod phone_numbers;
 mod receiver;
