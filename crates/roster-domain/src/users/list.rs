@@ -88,10 +88,10 @@ fn order(request: &ListUsers) -> DomainResult<UserOrder> {
         order.offset = offset;
     }
     if let Some(order_by) = request.order_by.as_deref().filter(|o| !o.is_empty()) {
-        let (descending, name) = match order_by.split_at(1) {
-            ("-", rest) => (true, rest),
-            ("+", rest) => (false, rest),
-            _ => (false, order_by),
+        // Prefixes, not `split_at(1)`: the first character may be wider than a byte.
+        let (descending, name) = match order_by.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, order_by.strip_prefix('+').unwrap_or(order_by)),
         };
         order.field = UserOrderField::parse(name).ok_or_else(|| {
             DomainError::field(
