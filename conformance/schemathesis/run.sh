@@ -69,6 +69,8 @@ status=0
 # Stateful testing needs links between operations, which the document does not declare. One
 # worker: with two, Hypothesis's lambda-source cache (not thread-safe) now and then fails a run
 # with "AST constructor recursion depth mismatch".
+# Run from the server's folder: Schemathesis keeps a crash cache in its working directory.
+cd "$server_dir"
 "$venv/bin/schemathesis" run "$url/openapi.json" \
   --wait-for-schema 60 \
   -H "Authorization: Bearer $key" \
