@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting and lints, then every Rust test (unit, integration over
-# loopback HTTP, architecture rules) and the Clerk SDKs (Python, JS and Rust) against a real
-# server, twice: once on SQLite (the default) and once on PostgreSQL.
+# loopback HTTP, architecture rules), the Clerk SDKs (Python, JS and Rust) against a real
+# server, and Schemathesis fuzzing a real server against its own OpenAPI document, twice: once
+# on SQLite (the default) and once on PostgreSQL.
 #
 # The PostgreSQL pass makes a fresh database on the server at ROSTER_PG_ADMIN_URL (default
 # postgres://postgres@127.0.0.1:5432/postgres), runs everything against it, and drops it. It is
@@ -30,6 +31,7 @@ echo "=== SQLite"
 cargo test --workspace --locked
 # The integration tests above built the binary the SDK suites drive.
 ROSTER_BIN="$PWD/target/debug/roster" bash conformance/run.sh
+ROSTER_BIN="$PWD/target/debug/roster" bash conformance/schemathesis/run.sh
 
 echo "=== PostgreSQL"
 database="roster_test_$(date +%s)_$$"
@@ -42,3 +44,4 @@ psql "$test_url" -qc "CREATE EXTENSION IF NOT EXISTS pg_trgm"
 export ROSTER_TEST_DATABASE_URL="$test_url"
 cargo test --workspace --locked
 ROSTER_BIN="$PWD/target/debug/roster" bash conformance/run.sh
+ROSTER_BIN="$PWD/target/debug/roster" bash conformance/schemathesis/run.sh

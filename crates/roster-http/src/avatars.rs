@@ -6,6 +6,15 @@ use axum::extract::Path;
 use axum::http::header;
 use axum::response::IntoResponse;
 
+use crate::params::UserPath;
+
+#[utoipa::path(
+    get,
+    path = "/avatars/{user_id}",
+    tag = "meta",
+    params(UserPath),
+    responses((status = 200, description = "The user's default avatar.", body = String, content_type = "image/svg+xml"))
+)]
 pub(crate) async fn default_avatar(Path(user_id): Path<String>) -> impl IntoResponse {
     let hue = user_id.bytes().fold(0u32, |hash, byte| {
         hash.wrapping_mul(31).wrapping_add(u32::from(byte))

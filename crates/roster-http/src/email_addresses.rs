@@ -1,9 +1,8 @@
 //! The `/email_addresses` routes, their one-time-code verification, and
 //! `PUT /users/{user_id}/email_address`.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use roster_domain::FieldErrorKind;
 use roster_domain::identifications::{IdentificationChanges, NewIdentification};
 use roster_model::users::IdentificationKind;
@@ -17,32 +16,35 @@ use roster_wire::verifications::{AttemptVerificationRequest, VerificationObject}
 use crate::AppState;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::params::{EmailAddressPath, UserPath};
 use crate::verifications::{attempt, prepare, replacement_status, required};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const KIND: IdentificationKind = IdentificationKind::EmailAddress;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/email_addresses", post(create_email_address))
-        .route(
-            "/email_addresses/{email_address_id}",
-            get(get_email_address)
-                .patch(update_email_address)
-                .delete(delete_email_address),
-        )
-        .route(
-            "/email_addresses/{email_address_id}/prepare_verification",
-            post(prepare_verification),
-        )
-        .route(
-            "/email_addresses/{email_address_id}/attempt_verification",
-            post(attempt_verification),
-        )
-        .route("/users/{user_id}/email_address", put(replace_email_address))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_email_address))
+        .routes(routes!(
+            get_email_address,
+            update_email_address,
+            delete_email_address
+        ))
+        .routes(routes!(prepare_verification))
+        .routes(routes!(attempt_verification))
+        .routes(routes!(replace_email_address))
 }
 
+#[utoipa::path(
+    post,
+    path = "/email_addresses",
+    tag = "email_addresses",
+    request_body = CreateEmailAddressRequest,
+    responses((status = 200, description = "The created email address.", body = EmailAddress))
+)]
 async fn create_email_address(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CreateEmailAddressRequest>,
@@ -69,6 +71,13 @@ async fn create_email_address(
     Ok(Json(EmailAddress::from_model(&identification)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/email_addresses/{email_address_id}",
+    tag = "email_addresses",
+    params(EmailAddressPath),
+    responses((status = 200, description = "The email address.", body = EmailAddress))
+)]
 async fn get_email_address(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -77,6 +86,14 @@ async fn get_email_address(
     Ok(Json(EmailAddress::from_model(&identification)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/email_addresses/{email_address_id}",
+    tag = "email_addresses",
+    params(EmailAddressPath),
+    request_body = UpdateEmailAddressRequest,
+    responses((status = 200, description = "The updated email address.", body = EmailAddress))
+)]
 async fn update_email_address(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -101,6 +118,13 @@ async fn update_email_address(
     Ok(Json(EmailAddress::from_model(&identification)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/email_addresses/{email_address_id}",
+    tag = "email_addresses",
+    params(EmailAddressPath),
+    responses((status = 200, description = "The email address is deleted.", body = DeletedObject))
+)]
 async fn delete_email_address(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -113,6 +137,14 @@ async fn delete_email_address(
     Ok(Json(DeletedObject::new("email_address", id)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/email_addresses/{email_address_id}/prepare_verification",
+    tag = "email_addresses",
+    operation_id = "prepare_email_address_verification",
+    params(EmailAddressPath),
+    responses((status = 200, description = "The verification; a code is on its way.", body = VerificationObject))
+)]
 async fn prepare_verification(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -120,6 +152,15 @@ async fn prepare_verification(
     prepare(&state, KIND, &id).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/email_addresses/{email_address_id}/attempt_verification",
+    tag = "email_addresses",
+    operation_id = "attempt_email_address_verification",
+    params(EmailAddressPath),
+    request_body = AttemptVerificationRequest,
+    responses((status = 200, description = "The verification, verified.", body = VerificationObject))
+)]
 async fn attempt_verification(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -128,6 +169,14 @@ async fn attempt_verification(
     attempt(&state, KIND, &id, body).await
 }
 
+#[utoipa::path(
+    put,
+    path = "/users/{user_id}/email_address",
+    tag = "email_addresses",
+    params(UserPath),
+    request_body = ReplaceEmailAddressRequest,
+    responses((status = 200, description = "The user's only email address, which replaced the others.", body = EmailAddress))
+)]
 async fn replace_email_address(
     State(state): State<AppState>,
     Path(user_id): Path<String>,

@@ -12,74 +12,6 @@ mod error;
 mod events;
 mod limits;
 mod mfa;
-mod nul;
-mod passwords;
-mod phone_numbers;
-mod serve;
-mod sessions;
-mod users;
-mod verifications;
-mod version;
-mod web3_wallets;
-mod webhooks;
-
-pub use error::ApiError;
-pub use events::event_payloads;
-pub use limits::{EdgeLimits, RateLimitSettings};
-pub use serve::{ConnectionLimits, serve};
-
-use axum::Router;
-use axum::response::IntoResponse;
-use axum::routing::get;
-use roster_domain::Services;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
-
-/// What every handler shares. Every request clones it (axum's `State`), so it holds its parts
-/// behind `Arc`s: a clone is two counter increments, not a copy of every service.
-#[derive(Clone)]
-pub struct AppState {
-    pub services: std::sync::Arc<Services>,
-    /// The externally visible base URL of this server, for links such as avatar URLs.
-    pub public_url: std::sync::Arc<str>,
-    /// Rate limits and request-body limits.
-    pub limits: std::sync::Arc<EdgeLimits>,
-}
-
-/// Largest request body accepted; larger ones get 413 `request_body_too_large`, at once when
-/// their `Content-Length` says so.
-pub const MAX_BODY_BYTES: usize = 512 * 1024;
-
-pub fn router(state: AppState) -> Router {
-    let v1 = users::routes()
-        .merge(mfa::routes())
-        .merge(sessions::routes())
-        .merge(webhooks::routes())
-        .merge(passwords::routes())
-        .merge(email_addresses::routes())
-        .merge(phone_numbers::routes())
-        .merge(web3_wallets::routes())
-        .fallback(error::route_not_found)
-        .route_layer(axum::middleware::from_fn(nul::refuse_in_uri))
-        .route_layer(axum::middleware::from_fn(version::check))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_secret_key,
-        ));
-    Router::new()
-        .route("/healthz", get(health))
-        .route("/avatars/{user_id}", get(avatars::default_avatar))
-        .nest("/v1", v1)
-        .fallback(error::route_not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(finish_writes))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            limits::limit_body,
-        ))
-        .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
 }
 
 /// Runs every request that may write on a task of its own, so it finishes even when its client
@@ -108,6 +40,12 @@ async fn finish_writes(
 }
 
 /// Answers once the server is serving; needs no key.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "meta",
+    responses((status = 200, description = "The server is serving.", body = String, content_type = "text/plain"))
+)]
 async fn health() -> &'static str {
     "ok"
 }

@@ -1,9 +1,8 @@
 //! Second-factor routes under `/users/{user_id}`: `verify_totp` and removing TOTP, backup
 //! codes or every second factor.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::{delete, post};
-use axum::{Json, Router};
 use roster_domain::FieldErrorKind;
 use roster_domain::mfa::CodeType;
 use roster_wire::mfa::{UserIdResponse, VerifyTotpRequest, VerifyTotpResponse};
@@ -11,15 +10,26 @@ use roster_wire::mfa::{UserIdResponse, VerifyTotpRequest, VerifyTotpResponse};
 use crate::AppState;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::params::UserPath;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/users/{user_id}/verify_totp", post(verify_totp))
-        .route("/users/{user_id}/totp", delete(delete_totp))
-        .route("/users/{user_id}/backup_code", delete(delete_backup_codes))
-        .route("/users/{user_id}/mfa", delete(disable_mfa))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(verify_totp))
+        .routes(routes!(delete_totp))
+        .routes(routes!(delete_backup_codes))
+        .routes(routes!(disable_mfa))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/{user_id}/verify_totp",
+    tag = "mfa",
+    params(UserPath),
+    request_body = VerifyTotpRequest,
+    responses((status = 200, description = "The code is correct.", body = VerifyTotpResponse))
+)]
 async fn verify_totp(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -38,6 +48,13 @@ async fn verify_totp(
     }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/users/{user_id}/totp",
+    tag = "mfa",
+    params(UserPath),
+    responses((status = 200, description = "TOTP is removed.", body = UserIdResponse))
+)]
 async fn delete_totp(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -46,6 +63,13 @@ async fn delete_totp(
     Ok(Json(UserIdResponse { user_id }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/users/{user_id}/backup_code",
+    tag = "mfa",
+    params(UserPath),
+    responses((status = 200, description = "The backup codes are removed.", body = UserIdResponse))
+)]
 async fn delete_backup_codes(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -54,6 +78,13 @@ async fn delete_backup_codes(
     Ok(Json(UserIdResponse { user_id }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/users/{user_id}/mfa",
+    tag = "mfa",
+    params(UserPath),
+    responses((status = 200, description = "Every second factor is removed.", body = UserIdResponse))
+)]
 async fn disable_mfa(
     State(state): State<AppState>,
     Path(user_id): Path<String>,

@@ -1,9 +1,8 @@
 //! Password routes under `/users/{user_id}`: `verify_password`, `remove_password`, and the
 //! compromised flag.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::post;
-use axum::{Json, Router};
 use roster_domain::FieldErrorKind;
 use roster_wire::passwords::{
     RemovePasswordRequest, SetPasswordCompromisedRequest, VerifyPasswordRequest,
@@ -14,22 +13,27 @@ use roster_wire::users as wire;
 use crate::AppState;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::params::UserPath;
 use crate::users::render;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/users/{user_id}/verify_password", post(verify_password))
-        .route("/users/{user_id}/remove_password", post(remove_password))
-        .route(
-            "/users/{user_id}/password/set_compromised",
-            post(set_compromised),
-        )
-        .route(
-            "/users/{user_id}/password/unset_compromised",
-            post(unset_compromised),
-        )
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(verify_password))
+        .routes(routes!(remove_password))
+        .routes(routes!(set_compromised))
+        .routes(routes!(unset_compromised))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/{user_id}/verify_password",
+    tag = "passwords",
+    params(UserPath),
+    request_body = VerifyPasswordRequest,
+    responses((status = 200, description = "The password is correct.", body = VerifyPasswordResponse))
+)]
 async fn verify_password(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -46,6 +50,14 @@ async fn verify_password(
     Ok(Json(VerifyPasswordResponse { verified: true }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/{user_id}/remove_password",
+    tag = "passwords",
+    params(UserPath),
+    request_body = RemovePasswordRequest,
+    responses((status = 200, description = "The user, without a password.", body = wire::User))
+)]
 async fn remove_password(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -59,6 +71,14 @@ async fn remove_password(
     Ok(Json(render(&state, &user)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/{user_id}/password/set_compromised",
+    tag = "passwords",
+    params(UserPath),
+    request_body = SetPasswordCompromisedRequest,
+    responses((status = 200, description = "The user, whose password must be reset.", body = wire::User))
+)]
 async fn set_compromised(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -72,6 +92,13 @@ async fn set_compromised(
     Ok(Json(render(&state, &user)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/{user_id}/password/unset_compromised",
+    tag = "passwords",
+    params(UserPath),
+    responses((status = 200, description = "The user, whose password no longer needs a reset.", body = wire::User))
+)]
 async fn unset_compromised(
     State(state): State<AppState>,
     Path(user_id): Path<String>,

@@ -1,9 +1,8 @@
 //! The `/phone_numbers` routes, their one-time-code verification, and
 //! `PUT /users/{user_id}/phone_number`.
 
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use roster_domain::identifications::{IdentificationChanges, NewIdentification};
 use roster_model::users::IdentificationKind;
 use roster_wire::common::DeletedObject;
@@ -16,32 +15,35 @@ use roster_wire::verifications::{AttemptVerificationRequest, VerificationObject}
 use crate::AppState;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::params::{PhoneNumberPath, UserPath};
 use crate::verifications::{attempt, prepare, replacement_status, required};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const KIND: IdentificationKind = IdentificationKind::PhoneNumber;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/phone_numbers", post(create_phone_number))
-        .route(
-            "/phone_numbers/{phone_number_id}",
-            get(get_phone_number)
-                .patch(update_phone_number)
-                .delete(delete_phone_number),
-        )
-        .route(
-            "/phone_numbers/{phone_number_id}/prepare_verification",
-            post(prepare_verification),
-        )
-        .route(
-            "/phone_numbers/{phone_number_id}/attempt_verification",
-            post(attempt_verification),
-        )
-        .route("/users/{user_id}/phone_number", put(replace_phone_number))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_phone_number))
+        .routes(routes!(
+            get_phone_number,
+            update_phone_number,
+            delete_phone_number
+        ))
+        .routes(routes!(prepare_verification))
+        .routes(routes!(attempt_verification))
+        .routes(routes!(replace_phone_number))
 }
 
+#[utoipa::path(
+    post,
+    path = "/phone_numbers",
+    tag = "phone_numbers",
+    request_body = CreatePhoneNumberRequest,
+    responses((status = 200, description = "The created phone number.", body = PhoneNumber))
+)]
 async fn create_phone_number(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CreatePhoneNumberRequest>,
@@ -66,6 +68,13 @@ async fn create_phone_number(
     Ok(Json(PhoneNumber::from_model(&identification)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/phone_numbers/{phone_number_id}",
+    tag = "phone_numbers",
+    params(PhoneNumberPath),
+    responses((status = 200, description = "The phone number.", body = PhoneNumber))
+)]
 async fn get_phone_number(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -74,6 +83,14 @@ async fn get_phone_number(
     Ok(Json(PhoneNumber::from_model(&identification)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/phone_numbers/{phone_number_id}",
+    tag = "phone_numbers",
+    params(PhoneNumberPath),
+    request_body = UpdatePhoneNumberRequest,
+    responses((status = 200, description = "The updated phone number.", body = PhoneNumber))
+)]
 async fn update_phone_number(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -96,6 +113,13 @@ async fn update_phone_number(
     Ok(Json(PhoneNumber::from_model(&identification)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/phone_numbers/{phone_number_id}",
+    tag = "phone_numbers",
+    params(PhoneNumberPath),
+    responses((status = 200, description = "The phone number is deleted.", body = DeletedObject))
+)]
 async fn delete_phone_number(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -108,6 +132,14 @@ async fn delete_phone_number(
     Ok(Json(DeletedObject::new("phone_number", id)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/phone_numbers/{phone_number_id}/prepare_verification",
+    tag = "phone_numbers",
+    operation_id = "prepare_phone_number_verification",
+    params(PhoneNumberPath),
+    responses((status = 200, description = "The verification; a code is on its way.", body = VerificationObject))
+)]
 async fn prepare_verification(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -115,6 +147,15 @@ async fn prepare_verification(
     prepare(&state, KIND, &id).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/phone_numbers/{phone_number_id}/attempt_verification",
+    tag = "phone_numbers",
+    operation_id = "attempt_phone_number_verification",
+    params(PhoneNumberPath),
+    request_body = AttemptVerificationRequest,
+    responses((status = 200, description = "The verification, verified.", body = VerificationObject))
+)]
 async fn attempt_verification(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -123,6 +164,14 @@ async fn attempt_verification(
     attempt(&state, KIND, &id, body).await
 }
 
+#[utoipa::path(
+    put,
+    path = "/users/{user_id}/phone_number",
+    tag = "phone_numbers",
+    params(UserPath),
+    request_body = ReplacePhoneNumberRequest,
+    responses((status = 200, description = "The user's only phone number, which replaced the others.", body = PhoneNumber))
+)]
 async fn replace_phone_number(
     State(state): State<AppState>,
     Path(user_id): Path<String>,

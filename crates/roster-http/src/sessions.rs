@@ -1,30 +1,65 @@
 //! The `/sessions` routes and `/jwks`: decode, call one use case, encode.
 
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use roster_domain::FieldErrorKind;
 use roster_model::sessions::{SessionFilter, SessionStatus};
 use roster_wire::sessions::{
-    CreateSessionRequest, CreateSessionTokenRequest, Jwk, Jwks, Session, SessionPage, Token,
+    CreateSessionRequest, CreateSessionTokenRequest, Jwk, Jwks, Session, SessionList, SessionPage,
+    Token,
 };
 
 use crate::AppState;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::params::SessionPath;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
 const DEFAULT_LIMIT: i64 = 10;
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/sessions", get(get_session_list).post(create_session))
-        .route("/sessions/{session_id}", get(get_session))
-        .route("/sessions/{session_id}/revoke", post(revoke_session))
-        .route("/sessions/{session_id}/tokens", post(create_session_token))
-        .route("/jwks", get(get_jwks))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_session_list, create_session))
+        .routes(routes!(get_session))
+        .routes(routes!(revoke_session))
+        .routes(routes!(create_session_token))
+        .routes(routes!(get_jwks))
+}
+
+/// The query of `GET /sessions`, as the OpenAPI document describes it; `list_query` reads it.
+#[allow(dead_code)]
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SessionListQuery {
+    /// Sessions of this user.
+    #[param(required = false)]
+    user_id: String,
+    /// Sessions of this client.
+    #[param(required = false)]
+    client_id: String,
+    /// Sessions in this status.
+    #[param(required = false, schema_with = session_status)]
+    status: String,
+    /// How many sessions to return (10 by default).
+    #[param(required = false)]
+    limit: i64,
+    /// How many matching sessions to skip.
+    #[param(required = false)]
+    offset: i64,
+    /// Answer `{data, total_count}` rather than a plain array.
+    #[param(required = false)]
+    paginated: bool,
+}
+
+fn session_status() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(SessionStatus::ALL.map(SessionStatus::as_str)))
+        .build()
 }
 
 fn invalid(param: &str, expected: &str) -> ApiError {
@@ -73,24 +108,37 @@ fn list_query(query: Option<String>) -> Result<(SessionFilter, bool), ApiError> 
     Ok((filter, paginated))
 }
 
+#[utoipa::path(
+    get,
+    path = "/sessions",
+    tag = "sessions",
+    params(SessionListQuery),
+    responses((status = 200, description = "The sessions that match.", body = SessionList))
+)]
 async fn get_session_list(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
+) -> ApiResult<SessionList> {
     let (filter, paginated) = list_query(query)?;
     let page = state.services.sessions.list(filter).await?;
     let data: Vec<Session> = page.sessions.iter().map(Session::from_model).collect();
-    Ok(if paginated {
-        Json(SessionPage {
+    Ok(Json(if paginated {
+        SessionList::Paginated(SessionPage {
             data,
             total_count: page.total_count,
         })
-        .into_response()
     } else {
-        Json(data).into_response()
-    })
+        SessionList::Plain(data)
+    }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/sessions/{session_id}",
+    tag = "sessions",
+    params(SessionPath),
+    responses((status = 200, description = "The session.", body = Session))
+)]
 async fn get_session(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
@@ -99,6 +147,13 @@ async fn get_session(
     Ok(Json(Session::from_model(&session)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/sessions",
+    tag = "sessions",
+    request_body = CreateSessionRequest,
+    responses((status = 200, description = "The created session.", body = Session))
+)]
 async fn create_session(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CreateSessionRequest>,
@@ -117,6 +172,13 @@ async fn create_session(
     Ok(Json(Session::from_model(&session)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/sessions/{session_id}/revoke",
+    tag = "sessions",
+    params(SessionPath),
+    responses((status = 200, description = "The revoked session.", body = Session))
+)]
 async fn revoke_session(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
@@ -125,6 +187,14 @@ async fn revoke_session(
     Ok(Json(Session::from_model(&session)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/sessions/{session_id}/tokens",
+    tag = "sessions",
+    params(SessionPath),
+    request_body = CreateSessionTokenRequest,
+    responses((status = 200, description = "A session token for the session.", body = Token))
+)]
 async fn create_session_token(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
@@ -138,6 +208,12 @@ async fn create_session_token(
     Ok(Json(Token::new(jwt)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/jwks",
+    tag = "sessions",
+    responses((status = 200, description = "The public keys that verify session tokens.", body = Jwks))
+)]
 async fn get_jwks(State(state): State<AppState>) -> Json<Jwks> {
     let keys = state
         .services

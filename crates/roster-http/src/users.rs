@@ -1,8 +1,7 @@
 //! The `/users` family of routes: decode, call one use case, encode.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use roster_domain::FieldErrorKind;
 use roster_domain::metadata::MetadataChanges;
 use roster_domain::passwords::PasswordFields;
@@ -11,34 +10,31 @@ use roster_model::users::User as ModelUser;
 use roster_wire::common::{DeletedObject, TotalCount};
 use roster_wire::users::{
     self as wire, BulkUsersRequest, CreateUserRequest, MetadataRequest, UpdateUserRequest,
-    UserListParams, metadata_value,
+    UserFilterQuery, UserListParams, UserPageQuery, metadata_value,
 };
 
 use crate::AppState;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::params::UserPath;
 use crate::version::ApiVersion;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(get_user_list).post(create_user))
-        .route("/users/count", get(get_users_count))
-        .route("/users/ban", post(ban_users))
-        .route("/users/unban", post(unban_users))
-        .route(
-            "/users/{user_id}",
-            get(get_user).patch(update_user).delete(delete_user),
-        )
-        .route(
-            "/users/{user_id}/metadata",
-            axum::routing::patch(update_user_metadata).put(replace_user_metadata),
-        )
-        .route("/users/{user_id}/ban", post(ban_user))
-        .route("/users/{user_id}/unban", post(unban_user))
-        .route("/users/{user_id}/lock", post(lock_user))
-        .route("/users/{user_id}/unlock", post(unlock_user))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_user_list, create_user))
+        .routes(routes!(get_users_count))
+        .routes(routes!(ban_users))
+        .routes(routes!(unban_users))
+        .routes(routes!(get_user, update_user, delete_user))
+        .routes(routes!(update_user_metadata, replace_user_metadata))
+        .routes(routes!(ban_user))
+        .routes(routes!(unban_user))
+        .routes(routes!(lock_user))
+        .routes(routes!(unlock_user))
 }
 
 pub(crate) fn render(state: &AppState, user: &ModelUser) -> wire::User {
@@ -68,6 +64,13 @@ fn list_params(query: Option<String>) -> Result<UserListParams, ApiError> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "users",
+    params(UserFilterQuery, UserPageQuery),
+    responses((status = 200, description = "The users that match, in the requested order.", body = Vec<wire::User>))
+)]
 async fn get_user_list(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -87,6 +90,13 @@ async fn get_user_list(
     Ok(Json(render_all(&state, &users)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/users/count",
+    tag = "users",
+    params(UserFilterQuery),
+    responses((status = 200, description = "How many users match.", body = TotalCount))
+)]
 async fn get_users_count(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -96,6 +106,13 @@ async fn get_users_count(
     Ok(Json(TotalCount::new(count)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users",
+    tag = "users",
+    request_body = CreateUserRequest,
+    responses((status = 200, description = "The created user.", body = wire::User))
+)]
 async fn create_user(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CreateUserRequest>,
@@ -104,6 +121,13 @@ async fn create_user(
     Ok(Json(render(&state, &user)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/users/{user_id}",
+    tag = "users",
+    params(UserPath),
+    responses((status = 200, description = "The user.", body = wire::User))
+)]
 async fn get_user(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -112,6 +136,14 @@ async fn get_user(
     Ok(Json(render(&state, &user)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/users/{user_id}",
+    tag = "users",
+    params(UserPath),
+    request_body = UpdateUserRequest,
+    responses((status = 200, description = "The updated user.", body = wire::User))
+)]
 async fn update_user(
     State(state): State<AppState>,
     Extension(version): Extension<ApiVersion>,
@@ -139,6 +171,13 @@ async fn update_user(
     Ok(Json(render(&state, &user)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/users/{user_id}",
+    tag = "users",
+    params(UserPath),
+    responses((status = 200, description = "The user is deleted.", body = DeletedObject))
+)]
 async fn delete_user(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -147,6 +186,14 @@ async fn delete_user(
     Ok(Json(DeletedObject::new("user", user_id)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/users/{user_id}/metadata",
+    tag = "users",
+    params(UserPath),
+    request_body = MetadataRequest,
+    responses((status = 200, description = "The user, each given tier merged into the stored one.", body = wire::User))
+)]
 async fn update_user_metadata(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -167,6 +214,14 @@ async fn update_user_metadata(
     Ok(Json(render(&state, &user)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/users/{user_id}/metadata",
+    tag = "users",
+    params(UserPath),
+    request_body = MetadataRequest,
+    responses((status = 200, description = "The user, each given tier replaced.", body = wire::User))
+)]
 async fn replace_user_metadata(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -187,6 +242,13 @@ async fn replace_user_metadata(
     Ok(Json(render(&state, &user)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/{user_id}/ban",
+    tag = "users",
+    params(UserPath),
+    responses((status = 200, description = "The banned user.", body = wire::User))
+)]
 async fn ban_user(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -195,6 +257,13 @@ async fn ban_user(
     Ok(Json(render(&state, &user)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/{user_id}/unban",
+    tag = "users",
+    params(UserPath),
+    responses((status = 200, description = "The user, no longer banned.", body = wire::User))
+)]
 async fn unban_user(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -203,6 +272,13 @@ async fn unban_user(
     Ok(Json(render(&state, &user)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/ban",
+    tag = "users",
+    request_body = BulkUsersRequest,
+    responses((status = 200, description = "The banned users.", body = Vec<wire::User>))
+)]
 async fn ban_users(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<BulkUsersRequest>,
@@ -212,6 +288,13 @@ async fn ban_users(
     Ok(Json(render_all(&state, &users)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/unban",
+    tag = "users",
+    request_body = BulkUsersRequest,
+    responses((status = 200, description = "The users, no longer banned.", body = Vec<wire::User>))
+)]
 async fn unban_users(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<BulkUsersRequest>,
@@ -221,6 +304,13 @@ async fn unban_users(
     Ok(Json(render_all(&state, &users)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/{user_id}/lock",
+    tag = "users",
+    params(UserPath),
+    responses((status = 200, description = "The locked user.", body = wire::User))
+)]
 async fn lock_user(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
@@ -229,6 +319,13 @@ async fn lock_user(
     Ok(Json(render(&state, &user)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/users/{user_id}/unlock",
+    tag = "users",
+    params(UserPath),
+    responses((status = 200, description = "The unlocked user.", body = wire::User))
+)]
 async fn unlock_user(
     State(state): State<AppState>,
     Path(user_id): Path<String>,

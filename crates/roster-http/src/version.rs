@@ -7,7 +7,7 @@ use axum::response::Response;
 
 use crate::error::ApiError;
 
-const KNOWN_VERSIONS: [&str; 5] = [
+pub(crate) const KNOWN_VERSIONS: [&str; 5] = [
     "2021-02-05",
     "2024-10-01",
     "2025-04-10",
@@ -15,7 +15,7 @@ const KNOWN_VERSIONS: [&str; 5] = [
     "2026-05-12",
 ];
 const HEADER: &str = "clerk-api-version";
-const QUERY_PARAM: &str = "__clerk_api_version";
+pub(crate) const QUERY_PARAM: &str = "__clerk_api_version";
 
 /// The behaviours that differ between versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,8 +1,7 @@
 //! Roster's own `/webhook_endpoints` routes: endpoints, their deliveries, and replays.
 
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use roster_domain::FieldErrorKind;
 use roster_domain::webhooks::{EndpointChanges, EndpointWithSecret};
 use roster_wire::common::DeletedObject;
@@ -13,35 +12,45 @@ use roster_wire::webhooks::{
 use crate::AppState;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::params::{EndpointPath, EventPath};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/webhook_endpoints",
-            get(list_endpoints).post(create_endpoint),
-        )
-        .route(
-            "/webhook_endpoints/{endpoint_id}",
-            get(get_endpoint)
-                .patch(update_endpoint)
-                .delete(delete_endpoint),
-        )
-        .route(
-            "/webhook_endpoints/{endpoint_id}/deliveries",
-            get(list_deliveries),
-        )
-        .route(
-            "/webhook_endpoints/{endpoint_id}/replay/{event_id}",
-            post(replay_event),
-        )
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_endpoints, create_endpoint))
+        .routes(routes!(get_endpoint, update_endpoint, delete_endpoint))
+        .routes(routes!(list_deliveries))
+        .routes(routes!(replay_event))
+}
+
+/// The query of the deliveries listing, as the OpenAPI document describes it.
+#[allow(dead_code)]
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DeliveriesQuery {
+    /// How many deliveries to return (50 by default).
+    #[param(required = false)]
+    limit: i64,
+    /// How many deliveries to skip.
+    #[param(required = false)]
+    offset: i64,
 }
 
 fn render(endpoint: &EndpointWithSecret) -> WebhookEndpoint {
     WebhookEndpoint::from_model(&endpoint.endpoint, &endpoint.secret)
 }
 
+#[utoipa::path(
+    post,
+    path = "/webhook_endpoints",
+    tag = "webhooks",
+    request_body = CreateWebhookEndpointRequest,
+    responses((status = 200, description = "The created endpoint, with its signing secret.", body = WebhookEndpoint))
+)]
 async fn create_endpoint(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CreateWebhookEndpointRequest>,
@@ -54,11 +63,24 @@ async fn create_endpoint(
     Ok(Json(render(&endpoint)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/webhook_endpoints",
+    tag = "webhooks",
+    responses((status = 200, description = "Every webhook endpoint.", body = Vec<WebhookEndpoint>))
+)]
 async fn list_endpoints(State(state): State<AppState>) -> ApiResult<Vec<WebhookEndpoint>> {
     let endpoints = state.services.webhooks.list().await?;
     Ok(Json(endpoints.iter().map(render).collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/webhook_endpoints/{endpoint_id}",
+    tag = "webhooks",
+    params(EndpointPath),
+    responses((status = 200, description = "The endpoint.", body = WebhookEndpoint))
+)]
 async fn get_endpoint(
     State(state): State<AppState>,
     Path(endpoint_id): Path<String>,
@@ -67,6 +89,14 @@ async fn get_endpoint(
     Ok(Json(render(&endpoint)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/webhook_endpoints/{endpoint_id}",
+    tag = "webhooks",
+    params(EndpointPath),
+    request_body = UpdateWebhookEndpointRequest,
+    responses((status = 200, description = "The updated endpoint.", body = WebhookEndpoint))
+)]
 async fn update_endpoint(
     State(state): State<AppState>,
     Path(endpoint_id): Path<String>,
@@ -86,6 +116,13 @@ async fn update_endpoint(
     Ok(Json(render(&endpoint)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/webhook_endpoints/{endpoint_id}",
+    tag = "webhooks",
+    params(EndpointPath),
+    responses((status = 200, description = "The endpoint is deleted.", body = DeletedObject))
+)]
 async fn delete_endpoint(
     State(state): State<AppState>,
     Path(endpoint_id): Path<String>,
@@ -94,6 +131,13 @@ async fn delete_endpoint(
     Ok(Json(DeletedObject::new("webhook_endpoint", endpoint_id)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/webhook_endpoints/{endpoint_id}/deliveries",
+    tag = "webhooks",
+    params(EndpointPath, DeliveriesQuery),
+    responses((status = 200, description = "The endpoint's deliveries.", body = Vec<WebhookDelivery>))
+)]
 async fn list_deliveries(
     State(state): State<AppState>,
     Path(endpoint_id): Path<String>,
@@ -126,6 +170,13 @@ async fn list_deliveries(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/webhook_endpoints/{endpoint_id}/replay/{event_id}",
+    tag = "webhooks",
+    params(EndpointPath, EventPath),
+    responses((status = 200, description = "The new delivery of the event to the endpoint.", body = WebhookDelivery))
+)]
 async fn replay_event(
     State(state): State<AppState>,
     Path((endpoint_id, event_id)): Path<(String, String)>,

@@ -1,10 +1,12 @@
 //! Small response bodies shared by several endpoints.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// What a delete returns: `{"object":"user","id":"user_…","deleted":true}`.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
 pub struct DeletedObject {
+    #[schema(schema_with = crate::schema::deleted)]
     pub object: &'static str,
     pub id: String,
     pub deleted: bool,
@@ -21,8 +23,9 @@ impl DeletedObject {
 }
 
 /// What a count returns: `{"object":"total_count","total_count":N}`.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
 pub struct TotalCount {
+    #[schema(schema_with = crate::schema::total_count)]
     pub object: &'static str,
     pub total_count: i64,
 }

@@ -2,10 +2,10 @@
 //! EmailAddress object itself is `crate::users::EmailAddress`, as it appears inside a User.
 
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// `POST /email_addresses`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct CreateEmailAddressRequest {
     pub user_id: Option<String>,
     pub email_address: Option<String>,
@@ -15,8 +15,7 @@ pub struct CreateEmailAddressRequest {
 }
 
 /// `PATCH /email_addresses/{id}`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct UpdateEmailAddressRequest {
     pub verified: Option<bool>,
     pub primary: Option<bool>,
@@ -24,8 +23,7 @@ pub struct UpdateEmailAddressRequest {
 }
 
 /// `PUT /users/{id}/email_address`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct ReplaceEmailAddressRequest {
     pub email_address: Option<String>,
     pub identification_status: Option<ReplacementStatus>,
@@ -33,7 +31,7 @@ pub struct ReplaceEmailAddressRequest {
 }
 
 /// How the identifier given to a `PUT` replacement starts out.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ReplacementStatus {
     Verified,

@@ -2,14 +2,16 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+/// What every error status carries.
+#[derive(Clone, Debug, Serialize, PartialEq, ToSchema)]
 pub struct ErrorEnvelope {
     pub errors: Vec<ErrorItem>,
     pub clerk_trace_id: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, ToSchema)]
 pub struct ErrorItem {
     /// A short fragment such as "is invalid".
     pub message: String,
@@ -18,6 +20,7 @@ pub struct ErrorItem {
     /// The stable code clients branch on.
     pub code: &'static str,
     /// Extra data, such as `param_name` for form errors; always an object.
+    #[schema(value_type = Object)]
     pub meta: Map<String, Value>,
 }
 

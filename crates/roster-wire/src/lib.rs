@@ -12,6 +12,7 @@ pub mod mfa;
 mod nullable;
 pub mod passwords;
 pub mod phone_numbers;
+mod schema;
 pub mod sessions;
 pub mod users;
 pub mod verifications;

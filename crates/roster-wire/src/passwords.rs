@@ -3,12 +3,12 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::nullable::double_option;
 
 /// `POST /users/{id}/verify_password`.
-#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[derive(Clone, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct VerifyPasswordRequest {
     pub password: Option<String>,
 }
@@ -21,22 +21,21 @@ impl fmt::Debug for VerifyPasswordRequest {
 }
 
 /// The answer of `verify_password`: a wrong password is an error, so this is always `true`.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
 pub struct VerifyPasswordResponse {
     pub verified: bool,
 }
 
 /// `POST /users/{id}/remove_password`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct RemovePasswordRequest {
     pub sign_out_of_other_sessions: Option<bool>,
 }
 
 /// `POST /users/{id}/password/set_compromised`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct SetPasswordCompromisedRequest {
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<bool>)]
     pub revoke_all_sessions: Option<Option<bool>>,
 }

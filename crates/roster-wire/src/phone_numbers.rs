@@ -2,12 +2,12 @@
 //! PhoneNumber object itself is `crate::users::PhoneNumber`, as it appears inside a User.
 
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::email_addresses::ReplacementStatus;
 
 /// `POST /phone_numbers`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct CreatePhoneNumberRequest {
     pub user_id: Option<String>,
     pub phone_number: Option<String>,
@@ -17,8 +17,7 @@ pub struct CreatePhoneNumberRequest {
 }
 
 /// `PATCH /phone_numbers/{id}`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct UpdatePhoneNumberRequest {
     pub verified: Option<bool>,
     pub primary: Option<bool>,
@@ -26,8 +25,7 @@ pub struct UpdatePhoneNumberRequest {
 }
 
 /// `PUT /users/{id}/phone_number`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct ReplacePhoneNumberRequest {
     pub phone_number: Option<String>,
     pub identification_status: Option<ReplacementStatus>,

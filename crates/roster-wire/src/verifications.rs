@@ -3,24 +3,28 @@
 use roster_model::messages::CodeVerification;
 use roster_model::users::VerificationStrategy;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// `POST …/attempt_verification`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct AttemptVerificationRequest {
     pub verification_id: Option<String>,
     pub code: Option<String>,
 }
 
 /// The verification both endpoints return; `channel` only for phone numbers.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
 pub struct VerificationObject {
+    #[schema(schema_with = crate::schema::verification_otp)]
     pub object: &'static str,
     pub id: String,
     pub status: &'static str,
     pub strategy: &'static str,
+    #[schema(required = true)]
     pub attempts: Option<i64>,
+    #[schema(required = true)]
     pub expire_at: Option<i64>,
+    #[schema(required = true, schema_with = crate::schema::sms_or_null)]
     pub channel: Option<&'static str>,
 }
 

@@ -3,15 +3,18 @@
 
 use roster_model::webhooks::{Delivery as ModelDelivery, WebhookEndpoint as ModelEndpoint};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::nullable::double_option;
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
 pub struct WebhookEndpoint {
+    #[schema(schema_with = crate::schema::webhook_endpoint)]
     pub object: &'static str,
     pub id: String,
     pub url: String,
     /// Subscribed event types; `null` means every event.
+    #[schema(required = true)]
     pub events: Option<Vec<String>>,
     /// `whsec_…`: the key receivers verify signatures with.
     pub secret: String,
@@ -34,24 +37,24 @@ impl WebhookEndpoint {
 }
 
 /// `POST /webhook_endpoints`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct CreateWebhookEndpointRequest {
     pub url: Option<String>,
     pub events: Option<Vec<String>>,
 }
 
 /// `PATCH /webhook_endpoints/{id}`: absent keys stay; `events: null` subscribes to all.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct UpdateWebhookEndpointRequest {
     pub url: Option<String>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<String>>)]
     pub events: Option<Option<Vec<String>>>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
 pub struct WebhookDelivery {
+    #[schema(schema_with = crate::schema::webhook_delivery)]
     pub object: &'static str,
     pub id: String,
     pub endpoint_id: String,
@@ -61,10 +64,15 @@ pub struct WebhookDelivery {
     /// `pending`, `delivered` or `failed`.
     pub status: &'static str,
     pub attempts: i64,
+    #[schema(required = true)]
     pub next_attempt_at: Option<i64>,
+    #[schema(required = true)]
     pub last_attempt_at: Option<i64>,
+    #[schema(required = true)]
     pub last_response_code: Option<i64>,
+    #[schema(required = true)]
     pub last_error: Option<String>,
+    #[schema(required = true)]
     pub delivered_at: Option<i64>,
     pub created_at: i64,
 }

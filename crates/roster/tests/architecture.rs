@@ -38,6 +38,7 @@ const ALLOWED_INTERNAL: &[(&str, &[&str])] = &[
 const CONFINED_EXTERNAL: &[(&str, &[&str])] = &[
     ("sqlx", &["roster-store"]),
     ("axum", &["roster-http", "roster"]),
+    ("utoipa-axum", &["roster-http"]),
     ("tower-http", &["roster-http"]),
     ("tower", &["roster-http"]),
     ("hyper", &["roster-http"]),
@@ -184,5 +185,33 @@ fn architecture_document_names_every_crate() {
             document.contains(&format!("`{name}`")),
             "ARCHITECTURE.md does not describe `{name}`"
         );
+    }
+}
+
+/// Every route goes through `utoipa_axum::routes!`, which takes its path and method from the
+/// handler's `#[utoipa::path]`, so the router and `GET /openapi.json` are one list. axum's own
+/// registration (`.route`, `axum::routing::get`, …) would add a route the document lacks.
+#[test]
+fn routes_are_registered_only_with_their_openapi_description() {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    for krate in ["roster-http", "roster"] {
+        rust_files(&root.join("crates").join(krate).join("src"), &mut files);
+    }
+    let forbidden = [
+        ".route(",
+        ".route_service(",
+        ".nest_service(",
+        "axum::routing",
+    ];
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable");
+        for pattern in forbidden {
+            assert!(
+                !text.contains(pattern),
+                "{} registers a route with `{pattern}`; use `routes!` and `#[utoipa::path]`",
+                file.display()
+            );
+        }
     }
 }

@@ -5,20 +5,29 @@ use roster_model::users::{
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 /// Keys follow the order of Clerk's own payloads, which makes side-by-side comparison easy.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, ToSchema)]
 pub struct User {
     pub id: String,
+    #[schema(schema_with = crate::schema::user)]
     pub object: &'static str,
+    #[schema(required = true)]
     pub username: Option<String>,
+    #[schema(required = true)]
     pub first_name: Option<String>,
+    #[schema(required = true)]
     pub last_name: Option<String>,
+    #[schema(required = true)]
     pub locale: Option<String>,
     pub image_url: String,
     pub has_image: bool,
+    #[schema(required = true)]
     pub primary_email_address_id: Option<String>,
+    #[schema(required = true)]
     pub primary_phone_number_id: Option<String>,
+    #[schema(required = true)]
     pub primary_web3_wallet_id: Option<String>,
     pub password_enabled: bool,
     pub two_factor_enabled: bool,
@@ -27,29 +36,46 @@ pub struct User {
     pub email_addresses: Vec<EmailAddress>,
     pub phone_numbers: Vec<PhoneNumber>,
     pub web3_wallets: Vec<Web3Wallet>,
+    #[schema(value_type = Vec<Object>)]
     pub passkeys: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
     pub external_accounts: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
     pub saml_accounts: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
     pub enterprise_accounts: Vec<Value>,
+    #[schema(required = true)]
     pub password_last_updated_at: Option<i64>,
+    #[schema(value_type = Object)]
     pub public_metadata: Map<String, Value>,
+    #[schema(value_type = Object)]
     pub private_metadata: Map<String, Value>,
+    #[schema(value_type = Object)]
     pub unsafe_metadata: Map<String, Value>,
+    #[schema(required = true)]
     pub external_id: Option<String>,
+    #[schema(required = true)]
     pub last_sign_in_at: Option<i64>,
     pub banned: bool,
     pub locked: bool,
+    #[schema(required = true)]
     pub lockout_expires_in_seconds: Option<i64>,
+    #[schema(required = true)]
     pub verification_attempts_remaining: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
     pub delete_self_enabled: bool,
     pub bypass_client_trust: bool,
     pub create_organization_enabled: bool,
+    #[schema(required = true)]
     pub create_organizations_limit: Option<i64>,
+    #[schema(required = true)]
     pub last_active_at: Option<i64>,
+    #[schema(required = true)]
     pub mfa_enabled_at: Option<i64>,
+    #[schema(required = true)]
     pub mfa_disabled_at: Option<i64>,
+    #[schema(required = true)]
     pub legal_accepted_at: Option<i64>,
     pub requires_password_reset: bool,
     pub profile_image_url: String,
@@ -115,14 +141,19 @@ impl User {
 }
 
 /// A verification carries its own `object`, the discriminator strict SDKs dispatch on.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
 pub struct WireVerification {
+    #[schema(schema_with = crate::schema::verification)]
     pub object: &'static str,
     pub status: &'static str,
     pub strategy: &'static str,
+    #[schema(required = true)]
     pub attempts: Option<i64>,
+    #[schema(required = true)]
     pub expire_at: Option<i64>,
+    /// Present for phone codes only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = crate::schema::sms_or_null)]
     pub channel: Option<Option<&'static str>>,
 }
 
@@ -153,13 +184,16 @@ fn verification_of(identification: &Identification) -> Option<WireVerification> 
         .map(|v| WireVerification::from_model(v, identification.kind))
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, ToSchema)]
 pub struct EmailAddress {
     pub id: String,
+    #[schema(schema_with = crate::schema::email_address)]
     pub object: &'static str,
     pub email_address: String,
     pub reserved: bool,
+    #[schema(required = true)]
     pub verification: Option<WireVerification>,
+    #[schema(value_type = Vec<Object>)]
     pub linked_to: Vec<Value>,
     pub matches_sso_connection: bool,
     pub created_at: i64,
@@ -182,16 +216,20 @@ impl EmailAddress {
     }
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, ToSchema)]
 pub struct PhoneNumber {
     pub id: String,
+    #[schema(schema_with = crate::schema::phone_number)]
     pub object: &'static str,
     pub phone_number: String,
     pub reserved_for_second_factor: bool,
     pub default_second_factor: bool,
     pub reserved: bool,
+    #[schema(required = true)]
     pub verification: Option<WireVerification>,
+    #[schema(value_type = Vec<Object>)]
     pub linked_to: Vec<Value>,
+    #[schema(required = true)]
     pub backup_codes: Option<Vec<String>>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -215,11 +253,13 @@ impl PhoneNumber {
     }
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, ToSchema)]
 pub struct Web3Wallet {
     pub id: String,
+    #[schema(schema_with = crate::schema::web3_wallet)]
     pub object: &'static str,
     pub web3_wallet: String,
+    #[schema(required = true)]
     pub verification: Option<WireVerification>,
     pub created_at: i64,
     pub updated_at: i64,

@@ -3,6 +3,7 @@
 //! occurrence. Unknown keys are ignored, as they are by Clerk.
 
 use roster_model::users::{IncludeExclude, UserFilter};
+use utoipa::IntoParams;
 
 /// The parsed query: the filter, plus the paging parameters that only listings take.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -12,6 +13,104 @@ pub struct UserListParams {
     pub offset: Option<i64>,
     pub order_by: Option<String>,
     pub starting_after: Option<String>,
+}
+
+/// The filters of `GET /users` and `GET /users/count`, as the OpenAPI document describes them.
+/// Nothing builds it: `UserListParams::from_pairs` reads the query, and a test holds the two to
+/// the same names.
+#[allow(dead_code)]
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilterQuery {
+    /// Users with any of these email addresses.
+    #[param(required = false, style = Form, explode)]
+    email_address: Vec<String>,
+    /// Users with any of these phone numbers.
+    #[param(required = false, style = Form, explode)]
+    phone_number: Vec<String>,
+    /// Users with any of these web3 wallets.
+    #[param(required = false, style = Form, explode)]
+    web3_wallet: Vec<String>,
+    /// Users with any of these usernames.
+    #[param(required = false, style = Form, explode)]
+    username: Vec<String>,
+    /// Users with any of these external ids; `-id` excludes one.
+    #[param(required = false, style = Form, explode)]
+    external_id: Vec<String>,
+    /// Users with any of these ids; `-id` excludes one.
+    #[param(required = false, style = Form, explode)]
+    user_id: Vec<String>,
+    /// Users in any of these organizations; `-id` excludes one.
+    #[param(required = false, style = Form, explode)]
+    organization_id: Vec<String>,
+    /// Users with an external account of `provider` with any of these ids.
+    #[param(required = false, style = Form, explode)]
+    provider_user_id: Vec<String>,
+    /// The OAuth provider of `provider_user_id`, which it requires.
+    #[param(required = false)]
+    provider: String,
+    /// A substring of any identifier or name.
+    #[param(required = false)]
+    query: String,
+    /// A substring of an email address.
+    #[param(required = false)]
+    email_address_query: String,
+    /// A substring of a phone number.
+    #[param(required = false)]
+    phone_number_query: String,
+    /// A substring of a username.
+    #[param(required = false)]
+    username_query: String,
+    /// A substring of a first or last name.
+    #[param(required = false)]
+    name_query: String,
+    /// Only banned (`true`) or only unbanned (`false`) users.
+    #[param(required = false)]
+    banned: bool,
+    /// Created before this Unix time in milliseconds.
+    #[param(required = false)]
+    created_at_before: i64,
+    /// Created after this Unix time in milliseconds.
+    #[param(required = false)]
+    created_at_after: i64,
+    /// Last active before this Unix time in milliseconds.
+    #[param(required = false)]
+    last_active_at_before: i64,
+    /// Last active after this Unix time in milliseconds.
+    #[param(required = false)]
+    last_active_at_after: i64,
+    /// The former name of `last_active_at_after`.
+    #[deprecated]
+    #[param(required = false)]
+    last_active_at_since: i64,
+    /// Last signed in before this Unix time in milliseconds.
+    #[param(required = false)]
+    last_sign_in_at_before: i64,
+    /// Last signed in after this Unix time in milliseconds.
+    #[param(required = false)]
+    last_sign_in_at_after: i64,
+}
+
+/// The paging of `GET /users`.
+#[allow(dead_code)]
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserPageQuery {
+    /// How many users to return (1 to 500; 10 by default).
+    #[param(required = false)]
+    limit: i64,
+    /// How many matching users to skip.
+    #[param(required = false)]
+    offset: i64,
+    /// The order: a field name, optionally prefixed `+` (ascending, the default) or `-`.
+    #[param(
+        required = false,
+        pattern = "^[+-]?(created_at|updated_at|email_address|web3wallet|first_name|last_name|phone_number|username|last_active_at|last_sign_in_at)$"
+    )]
+    order_by: String,
+    /// Start after the user with this id, for cursor paging.
+    #[param(required = false)]
+    starting_after: String,
 }
 
 /// A query parameter whose value does not have the expected type.
@@ -184,6 +283,29 @@ mod tests {
         assert_eq!(params.filter.user_ids.exclude, ["user_1"]);
         assert_eq!(params.filter.user_ids.include, ["user_2"]);
         assert_eq!(params.filter.external_ids.include, ["ext_1"]);
+    }
+
+    /// A parameter the document names but the parser ignored would be a silent no-op.
+    #[test]
+    fn every_documented_parameter_is_read() {
+        use utoipa::IntoParams;
+        let documented = UserFilterQuery::into_params(|| None)
+            .into_iter()
+            .chain(UserPageQuery::into_params(|| None));
+        for parameter in documented {
+            let name = parameter.name;
+            let value = match name.as_str() {
+                "banned" => "true",
+                "provider" | "provider_user_id" => {
+                    let with_pair = parse(&[("provider", "oauth_x"), ("provider_user_id", "1")]);
+                    assert_ne!(with_pair.expect("parse"), UserListParams::default());
+                    continue;
+                }
+                _ => "1",
+            };
+            let parsed = parse(&[(name.as_str(), value)]).expect("parse");
+            assert_ne!(parsed, UserListParams::default(), "{name} is not read");
+        }
     }
 
     #[test]

@@ -3,12 +3,12 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::nullable::double_option;
 
 /// `POST /users`. For creation `null` and absent mean the same, so plain `Option`s suffice.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, ToSchema)]
 pub struct CreateUserRequest {
     pub external_id: Option<String>,
     pub first_name: Option<String>,
@@ -27,11 +27,14 @@ pub struct CreateUserRequest {
     pub skip_password_requirement: Option<bool>,
     pub totp_secret: Option<String>,
     pub backup_codes: Option<Vec<String>>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Value>)]
     pub public_metadata: Option<Option<Value>>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Value>)]
     pub private_metadata: Option<Option<Value>>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Value>)]
     pub unsafe_metadata: Option<Option<Value>>,
     pub delete_self_enabled: Option<bool>,
     pub legal_accepted_at: Option<String>,
@@ -45,7 +48,7 @@ pub struct CreateUserRequest {
     pub locked: Option<bool>,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum IdentificationStatus {
     Verified,
@@ -54,22 +57,26 @@ pub enum IdentificationStatus {
 
 /// `PATCH /users/{id}`: nullable fields keep "absent" (`None`) apart from `null`
 /// (`Some(None)`).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, ToSchema)]
 pub struct UpdateUserRequest {
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     pub external_id: Option<Option<String>>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     pub first_name: Option<Option<String>>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     pub last_name: Option<Option<String>>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     pub locale: Option<Option<String>>,
     pub primary_email_address_id: Option<String>,
     pub notify_primary_email_address_changed: Option<bool>,
     pub primary_phone_number_id: Option<String>,
     pub primary_web3_wallet_id: Option<String>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     pub username: Option<Option<String>>,
     pub profile_image_id: Option<String>,
     pub password: Option<String>,
@@ -79,18 +86,23 @@ pub struct UpdateUserRequest {
     pub sign_out_of_other_sessions: Option<bool>,
     pub totp_secret: Option<String>,
     pub backup_codes: Option<Vec<String>>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Value>)]
     pub public_metadata: Option<Option<Value>>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Value>)]
     pub private_metadata: Option<Option<Value>>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Value>)]
     pub unsafe_metadata: Option<Option<Value>>,
     pub delete_self_enabled: Option<bool>,
     pub create_organization_enabled: Option<bool>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     pub legal_accepted_at: Option<Option<String>>,
     pub skip_legal_checks: Option<bool>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
     pub create_organizations_limit: Option<Option<i64>>,
     pub created_at: Option<String>,
     pub bypass_client_trust: Option<bool>,
@@ -114,20 +126,21 @@ impl UpdateUserRequest {
 
 /// `PATCH` and `PUT /users/{id}/metadata`. A tier sent as `null` is kept apart from an absent
 /// one: it empties the tier.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, ToSchema)]
 pub struct MetadataRequest {
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Value>)]
     pub public_metadata: Option<Option<Value>>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Value>)]
     pub private_metadata: Option<Option<Value>>,
-    #[serde(deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Value>)]
     pub unsafe_metadata: Option<Option<Value>>,
 }
 
 /// `POST /users/ban` and `POST /users/unban`.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, ToSchema)]
 pub struct BulkUsersRequest {
     pub user_ids: Option<Vec<String>>,
 }

@@ -11,6 +11,7 @@ mod lockout;
 mod mail;
 mod mail_process;
 mod migrations;
+mod openapi;
 mod passwords_safety;
 mod phone_numbers;
 mod receiver;
