@@ -12,6 +12,88 @@ mod error;
 mod events;
 mod limits;
 mod mfa;
+mod nul;
+mod openapi;
+mod params;
+mod passwords;
+mod phone_numbers;
+mod serve;
+mod sessions;
+mod users;
+mod verifications;
+mod version;
+mod web3_wallets;
+mod webhooks;
+
+pub use error::ApiError;
+pub use events::event_payloads;
+pub use limits::{EdgeLimits, RateLimitSettings};
+pub use serve::{ConnectionLimits, serve};
+
+use axum::response::IntoResponse;
+use axum::{Extension, Router};
+use roster_domain::Services;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// What every handler shares. Every request clones it (axum's `State`), so it holds its parts
+/// behind `Arc`s: a clone is two counter increments, not a copy of every service.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: std::sync::Arc<Services>,
+    /// The externally visible base URL of this server, for links such as avatar URLs.
+    pub public_url: std::sync::Arc<str>,
+    /// Rate limits and request-body limits.
+    pub limits: std::sync::Arc<EdgeLimits>,
+}
+
+/// Largest request body accepted; larger ones get 413 `request_body_too_large`, at once when
+/// their `Content-Length` says so.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let (router, document) = routes(&state).split_for_parts();
+    let document = serde_json::to_string(&openapi::complete(document))
+        .expect("the OpenAPI document serializes");
+    router
+        .layer(Extension(openapi::DocumentJson(document.into())))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(finish_writes))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::limit_body,
+        ))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Every route Roster serves, each registered with its `#[utoipa::path]` through `routes!`, so
+/// that the router and the OpenAPI document cannot disagree.
+fn routes(state: &AppState) -> OpenApiRouter<AppState> {
+    let v1 = users::routes()
+        .merge(mfa::routes())
+        .merge(sessions::routes())
+        .merge(webhooks::routes())
+        .merge(passwords::routes())
+        .merge(email_addresses::routes())
+        .merge(phone_numbers::routes())
+        .merge(web3_wallets::routes())
+        .fallback(error::route_not_found)
+        .route_layer(axum::middleware::from_fn(nul::refuse_in_uri))
+        .route_layer(axum::middleware::from_fn(version::check))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_secret_key,
+        ));
+    OpenApiRouter::with_openapi(<openapi::Document as utoipa::OpenApi>::openapi())
+        .routes(routes!(health))
+        .routes(routes!(openapi::serve))
+        .routes(routes!(avatars::default_avatar))
+        .nest("/v1", v1)
+        .fallback(error::route_not_found)
 }
 
 /// Runs every request that may write on a task of its own, so it finishes even when its client
