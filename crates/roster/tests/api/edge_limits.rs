@@ -322,7 +322,7 @@ async fn keys_are_not_limited_by_default() {
 #[tokio::test]
 async fn shutdown_finishes_requests_in_flight_without_waiting_for_slow_headers() {
     let data_dir = tempfile::tempdir().expect("temporary data folder");
-    let key = format!("sk_test_{}", crate::helpers::uuid_like());
+    let key = crate::helpers::test_key();
     let mut config = roster::Config {
         addr: "127.0.0.1:0".parse().expect("address"),
         data_dir: data_dir.path().to_path_buf(),

@@ -124,7 +124,7 @@ async fn a_nul_in_a_path_finds_nothing() {
 /// line that the request wrote.
 #[tokio::test]
 async fn hostile_input_leaves_no_panic_and_no_forged_line_in_the_log() {
-    const KEY: &str = "sk_test_hostile_0123456789abcdef";
+    const KEY: &str = "sk_test_hostile_0123456789abcdef0123456789abcdef";
     let data_dir = tempfile::tempdir().expect("folder");
     let log_path = data_dir.path().join("server.log");
     let log = std::fs::File::create(&log_path).expect("log file");
