@@ -84,12 +84,14 @@ start_server() {
   fi
   # Roster reads every ROSTER_* variable as a setting and refuses unknown ones (ROSTER_BIN), and a
   # stray one such as ROSTER_DATABASE_URL would defeat the fresh data folder: pass only ours.
+  # The suites' webhook receivers listen on 127.0.0.1, which Roster refuses by default.
   local -a unset_args=()
   for var in $(compgen -e); do
     if [[ "$var" == ROSTER_* && "$var" != ROSTER_LOG ]]; then unset_args+=(-u "$var"); fi
   done
   env ${unset_args[@]+"${unset_args[@]}"} ${database_env[@]+"${database_env[@]}"} \
     ROSTER_DATA_DIR="$server_dir/data" ROSTER_ADDR="127.0.0.1:$port" ROSTER_SECRET_KEY="$suite_key" \
+    ROSTER_WEBHOOKS__ALLOW_PRIVATE_TARGETS=true \
     "$ROSTER_BIN" serve >"$server_log" 2>&1 &
   server_pid=$!
 
