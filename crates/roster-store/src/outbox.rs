@@ -123,24 +123,35 @@ impl Store {
     /// not (a sent one was erased already); returns how many. A read comes first, so that the
     /// frequent sweep with nothing to erase never takes the write lock.
     pub async fn erase_expired_message_codes(&self, now: Millis) -> StoreResult<u64> {
-        let mut reader = self.reader().await?;
-        let due = on_connection!(reader.conn(), |c| sqlx::query(
-            "SELECT 1 FROM outbox WHERE erase_at <= $1 LIMIT 1"
+        self.erase_when_due(
+            "SELECT 1 FROM outbox WHERE erase_at <= $1 LIMIT 1",
+            "UPDATE outbox SET subject = '', body = '', erase_at = NULL WHERE erase_at <= $1",
+            now,
         )
-        .bind(now)
-        .fetch_optional(&mut *c)
-        .await?
-        .is_some());
+        .await
+    }
+
+    /// Runs `erase` (an UPDATE taking `now` as `$1`) only when `due` (a SELECT taking `now` as
+    /// `$1`) finds a row, so that a sweep with nothing to erase never takes the write lock;
+    /// returns how many rows `erase` changed.
+    pub(crate) async fn erase_when_due(
+        &self,
+        due: &'static str,
+        erase: &'static str,
+        now: Millis,
+    ) -> StoreResult<u64> {
+        let mut reader = self.reader().await?;
+        let found = on_connection!(reader.conn(), |c| sqlx::query(due)
+            .bind(now)
+            .fetch_optional(&mut *c)
+            .await?
+            .is_some());
         drop(reader);
-        if !due {
+        if !found {
             return Ok(0);
         }
         let mut tx = self.begin().await?;
-        let erased = execute!(
-            tx.conn(),
-            "UPDATE outbox SET subject = '', body = '', erase_at = NULL WHERE erase_at <= $1",
-            now
-        );
+        let erased = execute!(tx.conn(), erase, now);
         tx.commit().await?;
         Ok(erased)
     }

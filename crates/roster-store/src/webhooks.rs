@@ -262,27 +262,13 @@ impl Store {
     /// without it, delivered or not (an event whose deliveries all finished was already);
     /// returns how many. Reads first, like `erase_expired_message_codes`.
     pub async fn erase_expired_event_codes(&self, now: Millis) -> StoreResult<u64> {
-        let mut reader = self.reader().await?;
-        let due = on_connection!(reader.conn(), |c| sqlx::query(
-            "SELECT 1 FROM events WHERE erase_at <= $1 LIMIT 1"
-        )
-        .bind(now)
-        .fetch_optional(&mut *c)
-        .await?
-        .is_some());
-        drop(reader);
-        if !due {
-            return Ok(0);
-        }
-        let mut tx = self.begin().await?;
-        let erased = execute!(
-            tx.conn(),
+        self.erase_when_due(
+            "SELECT 1 FROM events WHERE erase_at <= $1 LIMIT 1",
             "UPDATE events SET payload = redacted_payload, redacted_payload = NULL, \
              erase_at = NULL WHERE erase_at <= $1",
-            now
-        );
-        tx.commit().await?;
-        Ok(erased)
+            now,
+        )
+        .await
     }
 }
 
