@@ -6,7 +6,7 @@ use crate::time::Millis;
 /// A metadata tier: always a JSON object.
 pub type Metadata = serde_json::Map<String, serde_json::Value>;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct User {
     pub id: String,
     pub external_id: Option<String>,

@@ -14,12 +14,10 @@
 //! to its savepoint before anyone else uses the connection, so a failed request changes nothing
 //! and the batch's other writes are unaffected.
 //!
-//! A write that changes one `users` row and nothing else needs no `Tx` at all: the writer runs
-//! such updates itself, many in one round trip (`group_commit/row_updates.rs`).
+//! A write that changes one `users` row and nothing else needs no `Tx` at all: the writer's
+//! connection also runs such updates, many in one round trip (`row_updates.rs`).
 //!
 //! No crate offers this for sqlx; it is the small amount of code below.
-
-mod row_updates;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,25 +28,23 @@ use tokio::sync::{Mutex, Notify, OwnedMutexGuard, watch};
 use crate::checkpoint::Checkpointer;
 use crate::savepoint::{Savepoint, TxConnection, UNDO};
 use crate::{StoreError, StoreResult};
-pub use row_updates::RowUpdateOutcome;
-use row_updates::{RowUpdateQueue, row_update_loop};
 
 /// How the batch a transaction joined ended.
-type BatchOutcome = Option<Result<(), Arc<str>>>;
+pub(crate) type BatchOutcome = Option<Result<(), Arc<str>>>;
 
 pub(crate) struct GroupWriter {
-    connection: Arc<Mutex<WriterConnection>>,
+    /// Shared with the writer's other client, `RowUpdater`.
+    pub(crate) connection: Arc<Mutex<WriterConnection>>,
     batches: Arc<std::sync::atomic::AtomicU64>,
-    commit_requested: Arc<Notify>,
+    /// Asks the committer to commit the open batch once it gets the connection.
+    pub(crate) commit_requested: Arc<Notify>,
     committer: tokio::task::JoinHandle<()>,
-    row_updates: Arc<RowUpdateQueue>,
-    row_updater: tokio::task::JoinHandle<()>,
 }
 
 pub(crate) struct WriterConnection {
     /// The connection, and the savepoint of the transaction holding it.
-    tx: TxConnection,
-    batch: Option<watch::Sender<BatchOutcome>>,
+    pub(crate) tx: TxConnection,
+    pub(crate) batch: Option<watch::Sender<BatchOutcome>>,
     batches: Arc<std::sync::atomic::AtomicU64>,
     /// A transaction was abandoned: roll its savepoint back before anything else runs.
     abandoned: bool,
@@ -58,7 +54,7 @@ pub(crate) struct WriterConnection {
     /// when another connection (another process) has committed since the batch began
     /// (`PRAGMA data_version`), when a transaction here writes endpoints, and whenever a
     /// transaction or a batch is rolled back.
-    subscribers: HashMap<String, Vec<String>>,
+    pub(crate) subscribers: HashMap<String, Vec<String>>,
     /// `PRAGMA data_version` when the current batch began.
     data_version: Option<i64>,
     /// Copies committed pages into the database file off the writer (`checkpoint.rs`).
@@ -106,7 +102,7 @@ impl WriterConnection {
         }
     }
 
-    async fn give_up_batch(&mut self, why: &str) {
+    pub(crate) async fn give_up_batch(&mut self, why: &str) {
         tracing::error!(why, "giving up a batch of writes");
         let _ = self.tx.connection.execute("ROLLBACK").await;
         self.tx.savepoint = Savepoint::NotOpened;
@@ -118,7 +114,7 @@ impl WriterConnection {
 
     /// Opens the batch the next transaction writes in, if none is open. The transaction's
     /// savepoint comes with its first statement.
-    async fn prepare_transaction(&mut self) -> StoreResult<()> {
+    pub(crate) async fn prepare_transaction(&mut self) -> StoreResult<()> {
         self.settle_abandoned().await;
         self.tx.savepoint = Savepoint::NotOpened;
         if self.batch.is_some() {
@@ -204,19 +200,11 @@ impl GroupWriter {
         }));
         let commit_requested = Arc::new(Notify::new());
         let committer = tokio::spawn(commit_loop(connection.clone(), commit_requested.clone()));
-        let row_updates = Arc::new(RowUpdateQueue::default());
-        let row_updater = tokio::spawn(row_update_loop(
-            connection.clone(),
-            row_updates.clone(),
-            commit_requested.clone(),
-        ));
         GroupWriter {
             connection,
             batches,
             commit_requested,
             committer,
-            row_updates,
-            row_updater,
         }
     }
 
@@ -248,10 +236,9 @@ impl GroupWriter {
         self.batches.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Commits what is pending and closes the connection.
+    /// Commits what is pending and closes the connection; the `RowUpdater` is stopped first.
     pub(crate) async fn close(&self) {
         self.committer.abort();
-        self.row_updater.abort();
         let mut guard = self.connection.lock().await;
         guard.commit_batch().await;
         let _ = guard.tx.connection.execute("PRAGMA optimize").await;
@@ -270,7 +257,7 @@ async fn commit_loop(connection: Arc<Mutex<WriterConnection>>, commit_requested:
 }
 
 /// Waits until the batch a write joined is committed, or has failed.
-async fn batch_durable(mut outcome: watch::Receiver<BatchOutcome>) -> StoreResult<()> {
+pub(crate) async fn batch_durable(mut outcome: watch::Receiver<BatchOutcome>) -> StoreResult<()> {
     let outcome = outcome
         .wait_for(Option::is_some)
         .await
@@ -323,7 +310,7 @@ impl Drop for GroupTx {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use std::str::FromStr;
 
     use sqlx::sqlite::SqliteConnectOptions;
@@ -333,7 +320,7 @@ pub(crate) mod tests {
 
     /// A writer on a fresh database holding one table, `t (x INTEGER NOT NULL UNIQUE)`, and
     /// the options to open more connections to it.
-    pub(crate) async fn writer(dir: &tempfile::TempDir) -> (GroupWriter, SqliteConnectOptions) {
+    async fn writer(dir: &tempfile::TempDir) -> (GroupWriter, SqliteConnectOptions) {
         let options = SqliteConnectOptions::from_str(&format!(
             "sqlite://{}",
             dir.path().join("t.db").display()
@@ -474,5 +461,101 @@ pub(crate) mod tests {
             .unwrap()
             .get(0);
         assert_eq!(last, 1);
+    }
+
+    /// The statement that carries the savepoint reports its own rows and row counts only:
+    /// SQLite would report the previous write's count again for the SAVEPOINT step.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_first_statement_answers_as_if_it_ran_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (writer, _) = writer(&dir).await;
+
+        let mut tx = writer.begin().await.unwrap();
+        let inserted = sqlx::query("INSERT INTO t (x) VALUES (1), (2)")
+            .execute(tx.connection())
+            .await
+            .unwrap();
+        assert_eq!(inserted.rows_affected(), 2);
+        tx.commit().await.unwrap();
+
+        let mut tx = writer.begin().await.unwrap();
+        let missed = sqlx::query("UPDATE t SET x = 5 WHERE x = $1")
+            .bind(99_i64)
+            .execute(tx.connection())
+            .await
+            .unwrap();
+        assert_eq!(missed.rows_affected(), 0);
+        tx.commit().await.unwrap();
+
+        let mut tx = writer.begin().await.unwrap();
+        let row = sqlx::query("SELECT x FROM t WHERE x = $1")
+            .bind(2_i64)
+            .fetch_optional(tx.connection())
+            .await
+            .unwrap()
+            .expect("the row is found");
+        assert_eq!(row.get::<i64, _>(0), 2);
+        let all: Vec<i64> = sqlx::query_scalar("SELECT x FROM t ORDER BY x")
+            .fetch_all(tx.connection())
+            .await
+            .unwrap();
+        assert_eq!(all, [1, 2]);
+        tx.commit().await.unwrap();
+
+        let mut tx = writer.begin().await.unwrap();
+        let all: Vec<i64> = sqlx::query_scalar("SELECT x FROM t ORDER BY x")
+            .fetch_all(tx.connection())
+            .await
+            .unwrap();
+        assert_eq!(
+            all,
+            [1, 2],
+            "a first statement that returns rows returns them all"
+        );
+        drop(tx);
+    }
+
+    /// A transaction whose very first statement fails, and one that fails later, are undone
+    /// alone: the writes before them in the batch stay.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn failures_undo_only_their_own_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = std::sync::Arc::new(writer(&dir).await.0);
+
+        let mut tx = writer.begin().await.unwrap();
+        sqlx::query("INSERT INTO t (x) VALUES (1)")
+            .execute(tx.connection())
+            .await
+            .unwrap();
+        // Committing waits for the batch; the next transactions join the same batch meanwhile.
+        let first = tokio::spawn(tx.commit());
+
+        let mut tx = writer.begin().await.unwrap();
+        let duplicate = sqlx::query("INSERT INTO t (x) VALUES (1)")
+            .execute(tx.connection())
+            .await;
+        assert!(duplicate.is_err());
+        drop(tx);
+
+        let mut tx = writer.begin().await.unwrap();
+        sqlx::query("INSERT INTO t (x) VALUES (2)")
+            .execute(tx.connection())
+            .await
+            .unwrap();
+        assert!(
+            sqlx::query("INSERT INTO t (x) VALUES (1)")
+                .execute(tx.connection())
+                .await
+                .is_err()
+        );
+        drop(tx);
+
+        first.await.unwrap().unwrap();
+        let mut tx = writer.begin().await.unwrap();
+        let all: Vec<i64> = sqlx::query_scalar("SELECT x FROM t ORDER BY x")
+            .fetch_all(tx.connection())
+            .await
+            .unwrap();
+        assert_eq!(all, [1]);
     }
 }

@@ -10,8 +10,34 @@
 //! backend: one pool, shared by any number of Roster nodes through the database itself.
 //!
 //! Statements are written once, with `$N` placeholders that both drivers accept, and run on
-//! either through `on_connection!`; the few places where the dialects differ (search, JSON
-//! aggregation, row locks) ask `Conn::dialect` and say why.
+//! either through `on_connection!` (`execute!` is its common case: bind, run, count the changed
+//! rows); the few places where the dialects differ ask `Conn::dialect` and say why: substring
+//! search (`search.rs`), JSON aggregation (`json_group_array` / `json_agg`, `users.rs`),
+//! insertion order (`rowid` / `pk`), `NULLS FIRST`, and row locks.
+//!
+//! Where to start reading:
+//! - `users.rs` and `identifications.rs`: the user aggregate; `user_columns.rs` is the one table
+//!   of the `users` row's columns from which its SQL and binds follow.
+//! - The SQLite writer, in the order a write meets them: `group_commit.rs` (many `Tx` share one
+//!   COMMIT), `savepoint.rs` (each `Tx` a savepoint, opened by its first statement),
+//!   `row_updates.rs` (a change to the `users` row alone runs without a `Tx`, batched),
+//!   `checkpoint.rs` (WAL pages copied off the writer), and `sqlite.rs` (pragmas, the reader
+//!   pool, the search index updated once per batch).
+//! - `postgres.rs`: the pool, and migrations under an advisory lock.
+//!
+//! Migrations are versioned files in `migrations/sqlite/` and `migrations/postgres/`, embedded
+//! and applied on open; they are history and never edited. The PostgreSQL folder starts at
+//! `0010_schema.sql` (the SQLite schema after its 0010), and every later change takes the same
+//! number in both folders (`postgres.rs` tests it). A change SQL cannot compute leaves a row in
+//! `pending_data_migrations`, which `Store::open` carries out in Rust (`identity_keys.rs`).
+//!
+//! On PostgreSQL a `Tx` is a plain transaction, and reads made for writing lock their row
+//! (`Tx::load_user`, `Tx::load_session`: `FOR UPDATE`; SQLite's single writer serialises them
+//! already). **Invariant:** a write locks the user before any of that user's other rows
+//! (sessions, verifications, backup codes), so concurrent writes queue instead of deadlocking.
+//! Unique constraints settle identifier races on both backends. Outbox messages and webhook
+//! deliveries are claimed under a lease by one `UPDATE … RETURNING` (on PostgreSQL with
+//! `FOR UPDATE SKIP LOCKED`), so workers on several nodes never claim the same row.
 
 mod api_keys;
 mod checkpoint;
@@ -25,7 +51,9 @@ mod mfa;
 mod outbox;
 mod passwords;
 mod postgres;
+mod row_updates;
 mod savepoint;
+mod sealed_secrets;
 mod search;
 mod sessions;
 mod sqlite;
@@ -37,15 +65,16 @@ mod webhooks;
 pub use api_keys::ApiKeyRecord;
 pub use error::{StoreError, UniqueKey};
 pub use events::{ErasablePayload, EventRecord};
-pub use group_commit::RowUpdateOutcome;
 pub use lockout::AttemptSlot;
 pub use mfa::{BackupCodeRecord, TotpRecord};
 pub use passwords::PasswordRecord;
+pub use row_updates::RowUpdateOutcome;
 pub use webhooks::AttemptRecord;
 
 use std::sync::Arc;
 
 use group_commit::{GroupTx, GroupWriter};
+use row_updates::RowUpdater;
 use sqlx::pool::PoolConnection;
 use sqlx::{PgConnection, PgPool, Postgres, SqliteConnection};
 
@@ -82,6 +111,7 @@ enum Backend {
     Sqlite {
         readers: sqlite::Readers,
         writer: Arc<GroupWriter>,
+        row_updater: Arc<RowUpdater>,
     },
     Postgres {
         pool: PgPool,
@@ -177,6 +207,7 @@ impl Store {
             let (readers, writer) = sqlite::open(options).await?;
             Backend::Sqlite {
                 readers,
+                row_updater: Arc::new(RowUpdater::start(&writer)),
                 writer: Arc::new(writer),
             }
         } else if options.url.starts_with("postgres:") || options.url.starts_with("postgresql:") {
@@ -223,7 +254,12 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { readers, writer } => {
+            Backend::Sqlite {
+                readers,
+                writer,
+                row_updater,
+            } => {
+                row_updater.close();
                 writer.close().await;
                 readers.close();
             }

@@ -89,16 +89,10 @@ impl Tx {
         key_id: &str,
         sealed_secret: &[u8],
     ) -> StoreResult<bool> {
-        let rows = execute!(
-            self.conn(),
-            "UPDATE totp_secrets SET key_id = $3, sealed_secret = $4 \
-             WHERE user_id = $1 AND key_id = $2",
-            user_id,
-            old_key_id,
-            key_id,
-            sealed_secret
-        );
-        Ok(rows == 1)
+        const RESEAL: &str = "UPDATE totp_secrets SET key_id = $3, sealed_secret = $4 \
+            WHERE user_id = $1 AND key_id = $2";
+        self.reseal(RESEAL, user_id, old_key_id, key_id, sealed_secret)
+            .await
     }
 
     pub async fn delete_totp_secret(&mut self, user_id: &str) -> StoreResult<bool> {

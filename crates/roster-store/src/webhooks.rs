@@ -319,16 +319,10 @@ impl Tx {
         key_id: &str,
         sealed_secret: &[u8],
     ) -> StoreResult<bool> {
-        let rows = execute!(
-            self.conn(),
-            "UPDATE webhook_endpoints SET key_id = $3, sealed_secret = $4 \
-             WHERE id = $1 AND key_id = $2",
-            id,
-            old_key_id,
-            key_id,
-            sealed_secret
-        );
-        Ok(rows == 1)
+        const RESEAL: &str = "UPDATE webhook_endpoints SET key_id = $3, sealed_secret = $4 \
+            WHERE id = $1 AND key_id = $2";
+        self.reseal(RESEAL, id, old_key_id, key_id, sealed_secret)
+            .await
     }
 
     /// Deletes the endpoint and, with it, its deliveries.

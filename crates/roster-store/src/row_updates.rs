@@ -3,10 +3,10 @@
 //! A `Tx` holds the writer connection while its request's task runs each statement: every
 //! statement crosses from that task to sqlx's connection thread and back, and the writes
 //! queued behind it wait through each crossing. A change to the `users` row and nothing else
-//! needs none of that. Its caller hands the writer the columns to set (`Store::update_user_row`),
-//! and a task of the writer's takes the connection whenever such updates are queued and runs
-//! all of them as one multi-statement query: one crossing for all of them. They join the open
-//! batch like any `Tx` and are acknowledged once its COMMIT is on disk.
+//! needs none of that. Its caller hands the columns to set to the `RowUpdater`
+//! (`Store::update_user_row`), whose task takes the writer's connection whenever such updates
+//! are queued and runs all of them as one multi-statement query: one crossing for all of them.
+//! They join the open batch like any `Tx` and are acknowledged once its COMMIT is on disk.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -16,9 +16,9 @@ use roster_model::users::User;
 use sqlx::{Either, Executor};
 use tokio::sync::{Mutex, Notify, oneshot, watch};
 
-use super::{BatchOutcome, GroupWriter, WriterConnection, batch_durable};
 use crate::error::classify;
-use crate::user_columns::{ColumnValue, bind_column, changed_columns, numbered_update_statement};
+use crate::group_commit::{BatchOutcome, GroupWriter, WriterConnection, batch_durable};
+use crate::user_columns::{BindUserColumns, ColumnValue, changed_columns, push_update_statement};
 use crate::{Backend, Store, StoreError, StoreResult};
 
 /// What became of `Store::update_user_row`.
@@ -33,7 +33,8 @@ pub enum RowUpdateOutcome {
     NeedsTransaction,
 }
 
-/// A `users` row update that the writer runs itself (`GroupWriter::update_row`).
+/// A `users` row update that the writer's connection runs outside any `Tx`
+/// (`RowUpdater::update_row`).
 pub(crate) struct RowUpdate {
     pub(crate) user_id: String,
     /// The version the update was computed from; another write since then is a conflict.
@@ -56,9 +57,21 @@ struct QueuedRowUpdate {
 }
 
 #[derive(Default)]
-pub(super) struct RowUpdateQueue {
+struct RowUpdateQueue {
     queued: std::sync::Mutex<Vec<QueuedRowUpdate>>,
-    pub(super) wanted: Notify,
+    wanted: Notify,
+}
+
+/// The writer connection's second client beside `Tx`: a task that runs the queued row updates.
+pub(crate) struct RowUpdater {
+    queue: Arc<RowUpdateQueue>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for RowUpdater {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowUpdater").finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -73,10 +86,10 @@ impl Store {
         after: &User,
         event_type: Option<&'static str>,
     ) -> StoreResult<RowUpdateOutcome> {
-        let Backend::Sqlite { writer, .. } = &self.backend else {
+        let Backend::Sqlite { row_updater, .. } = &self.backend else {
             return Ok(RowUpdateOutcome::NeedsTransaction);
         };
-        writer
+        row_updater
             .update_row(RowUpdate {
                 user_id: before.id.clone(),
                 version: before.version,
@@ -87,17 +100,33 @@ impl Store {
     }
 }
 
-impl GroupWriter {
+impl RowUpdater {
+    /// Starts the task that runs row updates on `writer`'s connection, in its batches.
+    pub(crate) fn start(writer: &GroupWriter) -> Self {
+        let queue = Arc::new(RowUpdateQueue::default());
+        let task = tokio::spawn(row_update_loop(
+            writer.connection.clone(),
+            queue.clone(),
+            writer.commit_requested.clone(),
+        ));
+        RowUpdater { queue, task }
+    }
+
+    /// Stops the task; updates it has not taken yet are answered with an error.
+    pub(crate) fn close(&self) {
+        self.task.abort();
+    }
+
     /// Runs `update` with the other row updates queued now, and for one that was written,
     /// waits until its batch is on disk.
-    pub(crate) async fn update_row(&self, update: RowUpdate) -> StoreResult<RowUpdateOutcome> {
+    async fn update_row(&self, update: RowUpdate) -> StoreResult<RowUpdateOutcome> {
         let (reply, answer) = oneshot::channel();
-        self.row_updates
+        self.queue
             .queued
             .lock()
             .expect("the queue's lock is never held across a panic")
             .push(QueuedRowUpdate { update, reply });
-        self.row_updates.wanted.notify_one();
+        self.queue.wanted.notify_one();
         let (outcome, batch) = answer
             .await
             .map_err(|_| StoreError::Corrupt("the writer stopped".to_owned()))??;
@@ -133,10 +162,7 @@ impl WriterConnection {
             let mut sql = String::new();
             let mut first_parameter = 1;
             for queued in runnable.iter().take(group) {
-                sql.push_str(&numbered_update_statement(
-                    &queued.update.columns,
-                    first_parameter,
-                ));
+                push_update_statement(&mut sql, &queued.update.columns, first_parameter);
                 sql.push_str(";\n");
                 first_parameter += 2 + queued.update.columns.len();
             }
@@ -144,10 +170,10 @@ impl WriterConnection {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for queued in runnable.iter().take(group) {
                 let update = &queued.update;
-                query = query.bind(&update.user_id).bind(update.version);
-                for (_, value) in &update.columns {
-                    query = bind_column!(query, value);
-                }
+                query = query
+                    .bind(&update.user_id)
+                    .bind(update.version)
+                    .bind_values(&update.columns);
             }
             let mut changed_rows = Vec::with_capacity(group);
             let mut failure = None;
@@ -195,7 +221,7 @@ impl WriterConnection {
 }
 
 /// Takes the connection whenever row updates are queued, and runs all of them at once.
-pub(super) async fn row_update_loop(
+async fn row_update_loop(
     connection: Arc<Mutex<WriterConnection>>,
     queue: Arc<RowUpdateQueue>,
     commit_requested: Arc<Notify>,
