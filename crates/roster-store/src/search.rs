@@ -3,7 +3,15 @@
 //! Substring filters are index lookups on both backends, ignoring case:
 //! - SQLite: the `user_search` and `user_search_names` FTS5 trigram tables. Terms of three or
 //!   more characters are phrase queries; shorter terms cannot use trigrams and fall back to a
-//!   scan of those tables.
+//!   scan of those tables. Each holds one row per user, its rowid the user's `pk`: identifiers
+//!   and names apart, so that renames do not churn the identifier index (migration 0011).
+//!   Triggers keep both current, but renames reach the name index once per batch, just before
+//!   its COMMIT (`INDEX_RENAMED_USERS` in `sqlite.rs`), so FTS5 writes one segment per batch
+//!   rather than one per rename, and `automerge = 2` (migrations 0010 to 0012) keeps searches from
+//!   slowing down as segments pile up. The name index keeps no copy of the names (external
+//!   content over a view, migration 0012), so a removal must hand back exactly the indexed
+//!   text: a rename notes the names as they were at the batch's first rename of that user
+//!   (`user_search_names_pending`), and deleting a user removes those.
 //! - PostgreSQL: `ILIKE '%term%'` on columns with `pg_trgm` GIN indexes (migration 0010).
 //!
 //! The builders are generic over the driver so one listing serves both; the bounds name the

@@ -29,9 +29,9 @@ const INDEX_RENAMED_USERS: &str = "INSERT INTO user_search_names (user_search_na
 /// The reader connections. Not an `sqlx::Pool`: sqlx pings a connection each time it is
 /// handed out and again each time it comes back, and on SQLite every ping is a round trip to
 /// the connection's own thread, so a read of one user crossed threads six times instead of
-/// two: without the pings GETs went from 16,200 to 21,600 a second. A pooled SQLite connection has nothing to check: it
-/// lives in this process, and a statement dropped half-read is reset by the driver, so the
-/// next read on the connection starts clean.
+/// two: without the pings GETs went from 16,200 to 21,600 a second. A pooled SQLite connection
+/// has nothing to check: it lives in this process, and a statement dropped half-read is reset
+/// by the driver, so the next read on the connection starts clean.
 pub(crate) type Readers = deadpool::unmanaged::Pool<SqliteConnection>;
 
 pub(crate) async fn open(options: &StoreOptions) -> StoreResult<(Readers, GroupWriter)> {
