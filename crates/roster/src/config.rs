@@ -10,31 +10,44 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use roster_domain::InstanceSettings;
 use serde::{Deserialize, Serialize};
 
-/// The top-level settings' names, as the environment spells them after `ROSTER_`.
-const SETTINGS: [&str; 21] = [
-    "addr",
-    "data_dir",
-    "database_url",
-    "secret_key",
-    "public_url",
-    "durability",
-    "max_readers",
-    "max_connections",
-    "instance",
-    "encryption_key",
-    "retired_encryption_keys",
-    "encryption_key_file",
-    "smtp_url",
-    "mail_from",
-    "sms_webhook_url",
-    "delivery",
-    "session_signing_key",
-    "retired_session_signing_keys",
-    "webhooks",
-    // The HTTP edge: connection limits and rate limits.
-    "http",
-    "rate_limits",
-];
+/// The top-level settings' names, as the environment spells them after `ROSTER_`: the field
+/// names serde reads into `Config`, taken from its derive rather than listed again here.
+pub fn setting_names() -> &'static [&'static str] {
+    let mut names = FieldNames(&[]);
+    // It always fails: it stops as soon as the derive has named the fields.
+    let _ = Config::deserialize(&mut names);
+    names.0
+}
+
+/// A deserializer that only records the field names a derived `Deserialize` of a struct hands
+/// to `deserialize_struct`.
+struct FieldNames(&'static [&'static str]);
+
+impl<'de> serde::Deserializer<'de> for &mut FieldNames {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("only a struct names its fields"))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0 = fields;
+        Err(serde::de::Error::custom(
+            "the field names are all that is wanted",
+        ))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -261,12 +274,13 @@ impl Config {
         // `ROSTER_INSTANCE__LOCKOUT__MAX_ATTEMPTS=5` sets instance.lockout.max_attempts.
         // Only the settings' own names are read: other ROSTER_* variables (ROSTER_LOG, or a
         // test harness's ROSTER_URL) belong to someone else and must not stop the server.
+        let settings = setting_names();
         figment = figment.merge(
             Env::prefixed("ROSTER_")
-                .filter(|key| {
+                .filter(move |key| {
                     // The key keeps the variable's case here; it is lower-cased only later.
                     let top = key.as_str().split("__").next().unwrap_or_default();
-                    SETTINGS.iter().any(|name| top.eq_ignore_ascii_case(name))
+                    settings.iter().any(|name| top.eq_ignore_ascii_case(name))
                 })
                 .split("__"),
         );

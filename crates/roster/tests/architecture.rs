@@ -1,11 +1,23 @@
 //! The layering rules of ARCHITECTURE.md, checked against the real dependency graph and tree
 //! rather than trusted: which crate may depend on which, which crate may name the database
-//! driver or the HTTP framework, which crates stay out of the build, and that the
-//! documentation still names every crate.
+//! driver or the HTTP framework, which crates stay out of the build, that modules inside a
+//! crate import each other in one direction only, that functions stay short, that the
+//! documentation still names every crate and only paths that exist, and that the settings
+//! the environment may set are `Config`'s fields.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use proc_macro2::{TokenStream, TokenTree};
+
+// Beside this file rather than in a `main.rs` folder, so that the target keeps its name.
+#[path = "architecture/document.rs"]
+mod document;
+#[path = "architecture/functions.rs"]
+mod functions;
+#[path = "architecture/imports.rs"]
+mod imports;
 
 /// Each workspace crate and the workspace crates it may depend on (normal dependencies).
 const ALLOWED_INTERNAL: &[(&str, &[&str])] = &[
@@ -214,4 +226,101 @@ fn routes_are_registered_only_with_their_openapi_description() {
             );
         }
     }
+}
+
+/// One source file of a workspace crate, parsed, with the module path its place in the tree
+/// gives it (`src/users/mod.rs` and `src/users.rs` are `users`; `src/lib.rs` is the root).
+struct SourceFile {
+    /// Relative to the workspace root, with `/` separators.
+    name: String,
+    /// The crate the file belongs to: its `src` folder, and `main` for a binary's root that
+    /// sits beside a library.
+    krate: String,
+    module: Vec<String>,
+    syntax: syn::File,
+}
+
+fn source_files() -> Vec<SourceFile> {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(root.join("crates"))
+        .expect("crates")
+        .flatten()
+    {
+        let src = entry.path().join("src");
+        let mut paths = Vec::new();
+        rust_files(&src, &mut paths);
+        for path in paths {
+            let relative = path.strip_prefix(&src).expect("inside src");
+            let mut module: Vec<String> = relative
+                .with_extension("")
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let is_main = module == ["main"];
+            if matches!(module.as_slice(), [.., last] if last == "mod")
+                || module == ["lib"]
+                || is_main
+            {
+                module.pop();
+            }
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let syntax = syn::parse_file(&text)
+                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            let name = path.strip_prefix(&root).expect("inside the workspace");
+            files.push(SourceFile {
+                name: name.to_string_lossy().replace('\\', "/"),
+                krate: format!("{}{}", src.display(), if is_main { " main" } else { "" }),
+                module,
+                syntax,
+            });
+        }
+    }
+    assert!(files.len() > 20);
+    files
+}
+
+/// `#[test]`, `#[tokio::test]` and `#[cfg(test)]` (also inside `all(…)` or `any(…)`).
+fn is_test(attributes: &[syn::Attribute]) -> bool {
+    attributes.iter().any(|attribute| {
+        let path = attribute.path();
+        path.segments.last().is_some_and(|s| s.ident == "test")
+            || (path.is_ident("cfg")
+                && matches!(&attribute.meta, syn::Meta::List(list) if names_test(list.tokens.clone())))
+    })
+}
+
+/// Whether a `cfg` predicate names `test` other than under `not(…)`.
+fn names_test(predicate: TokenStream) -> bool {
+    let mut negated = false;
+    predicate.into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => {
+            negated = ident == "not";
+            ident == "test"
+        }
+        TokenTree::Group(group) => !std::mem::take(&mut negated) && names_test(group.stream()),
+        TokenTree::Punct(_) | TokenTree::Literal(_) => false,
+    })
+}
+
+/// The settings the environment may set (`ROSTER_<NAME>…`) are exactly `Config`'s fields as
+/// `config.rs` declares them, so a new setting cannot be left unreadable from the environment.
+#[test]
+fn the_environment_reads_every_setting_of_config() {
+    let path = workspace_root().join("crates/roster/src/config.rs");
+    let syntax =
+        syn::parse_file(&std::fs::read_to_string(&path).expect("config.rs")).expect("parses");
+    let declared: Vec<String> = syntax
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Struct(s) if s.ident == "Config" => Some(&s.fields),
+            _ => None,
+        })
+        .expect("struct Config")
+        .iter()
+        .map(|field| field.ident.as_ref().expect("named field").to_string())
+        .collect();
+    assert!(declared.len() > 10, "{declared:?}");
+    assert_eq!(roster::config::setting_names(), declared);
 }

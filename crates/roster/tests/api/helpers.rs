@@ -5,6 +5,10 @@ use roster::Config;
 use roster_domain::InstanceSettings;
 use serde_json::{Value, json};
 
+mod database;
+
+pub use database::{database_env, database_url_for, on_postgres, raw_database, rows_containing};
+
 pub struct TestApp {
     pub base: String,
     pub key: String,
@@ -100,156 +104,6 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut Config)) -> TestAp
         client: reqwest::Client::new(),
         _data_dir: data_dir,
     }
-}
-
-/// The database of a data folder. By default it is the SQLite file inside the folder (`None`
-/// lets Roster choose it). With `ROSTER_TEST_DATABASE_URL` set to a PostgreSQL database made
-/// for this test run, each data folder gets its own schema there instead, so tests stay apart
-/// exactly as they do with one SQLite file each, and a folder reopened later finds its data.
-pub fn database_url_for(data_dir: &std::path::Path) -> Option<String> {
-    let base = test_database_url()?;
-    let schema = schema_for(data_dir);
-    // Asked for again and again (each outbox read): the schema is made once per test process.
-    static MADE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-    let mut made = MADE.lock().expect("not poisoned");
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{separator}options[search_path]={schema},public");
-    if made.contains(&schema) {
-        return Some(url);
-    }
-    let created = std::process::Command::new("psql")
-        .arg(&base)
-        .args(["-v", "ON_ERROR_STOP=1", "-qc"])
-        .arg(format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-        .output()
-        .expect("psql runs (ROSTER_TEST_DATABASE_URL is set)");
-    assert!(
-        created.status.success(),
-        "creating schema {schema}: {}",
-        String::from_utf8_lossy(&created.stderr)
-    );
-    made.push(schema);
-    Some(url)
-}
-
-/// The PostgreSQL schema that stands for a data folder: a stable name derived from its path.
-pub fn schema_for(data_dir: &std::path::Path) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    data_dir.hash(&mut hasher);
-    format!("t_{:016x}", hasher.finish())
-}
-
-/// `ROSTER_DATABASE_URL` for a `roster` process working on this data folder, when the tests
-/// run against PostgreSQL.
-pub fn database_env(data_dir: &std::path::Path) -> Vec<(&'static str, String)> {
-    database_url_for(data_dir)
-        .map(|url| ("ROSTER_DATABASE_URL", url))
-        .into_iter()
-        .collect()
-}
-
-/// Whether this run stores data in PostgreSQL rather than SQLite files.
-pub fn on_postgres() -> bool {
-    test_database_url().is_some()
-}
-
-/// The PostgreSQL database this run stores data in, if it runs on PostgreSQL.
-fn test_database_url() -> Option<String> {
-    std::env::var("ROSTER_TEST_DATABASE_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-}
-
-/// Every byte the database holds for this data folder: the SQLite files, or a dump of the
-/// folder's PostgreSQL schema. For checking that no secret is stored in clear.
-pub fn raw_database(data_dir: &std::path::Path) -> Vec<u8> {
-    if let Some(base) = test_database_url() {
-        let dump = std::process::Command::new("pg_dump")
-            .arg(&base)
-            .args(["--data-only", "--schema", &schema_for(data_dir)])
-            .output()
-            .expect("pg_dump runs");
-        assert!(
-            dump.status.success(),
-            "{}",
-            String::from_utf8_lossy(&dump.stderr)
-        );
-        return dump.stdout;
-    }
-    let mut bytes = Vec::new();
-    for entry in std::fs::read_dir(data_dir).expect("data folder") {
-        let path = entry.expect("entry").path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.starts_with("roster.db") {
-            bytes.extend(std::fs::read(&path).expect("readable"));
-        }
-    }
-    assert!(
-        !bytes.is_empty(),
-        "no database file in {}",
-        data_dir.display()
-    );
-    bytes
-}
-
-/// How many outbox rows (subject or body) and stored events (payload) of this data folder's
-/// database contain `needle`, read with the database's own client rather than through Roster.
-pub fn rows_containing(data_dir: &std::path::Path, needle: &str) -> (i64, i64) {
-    let outbox =
-        "SELECT count(*) FROM outbox WHERE strpos(subject, :'n') > 0 OR strpos(body, :'n') > 0";
-    let events = "SELECT count(*) FROM events WHERE strpos(payload, :'n') > 0";
-    let output = if let Some(base) = test_database_url() {
-        let sql = format!(
-            "SET search_path TO {}; {outbox}; {events};",
-            schema_for(data_dir)
-        );
-        std::process::Command::new("psql")
-            .arg(&base)
-            .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-v"])
-            .arg(format!("n={needle}"))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write;
-                child
-                    .stdin
-                    .take()
-                    .expect("stdin")
-                    .write_all(sql.as_bytes())?;
-                child.wait_with_output()
-            })
-            .expect("psql runs")
-    } else {
-        // Python's sqlite3 module, as the test suite needs Python anyway.
-        let script = "import sqlite3, sys\n\
-            db = sqlite3.connect(sys.argv[1])\n\
-            n = sys.argv[2]\n\
-            print(db.execute('SELECT count(*) FROM outbox WHERE instr(subject, ?) > 0 \
-            OR instr(body, ?) > 0', (n, n)).fetchone()[0])\n\
-            print(db.execute('SELECT count(*) FROM events WHERE instr(payload, ?) > 0', \
-            (n,)).fetchone()[0])\n";
-        std::process::Command::new("python3")
-            .args(["-c", script])
-            .arg(data_dir.join("roster.db"))
-            .arg(needle)
-            .output()
-            .expect("python3 runs")
-    };
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = String::from_utf8_lossy(&output.stdout);
-    let counts: Vec<i64> = text
-        .lines()
-        .filter_map(|line| line.trim().parse().ok())
-        .collect();
-    assert_eq!(counts.len(), 2, "two counts in {text}");
-    (counts[0], counts[1])
 }
 
 /// Runs the `roster` binary on a blocking thread: the servers these tests start share the
@@ -465,6 +319,61 @@ impl TestApp {
         six_digits(&message.body).expect("a code in the message")
     }
 
+    /// Adds `address` to the user, unverified: the new email address's id.
+    pub async fn add_email(&self, user_id: &str, address: &str) -> String {
+        let email = self
+            .post(
+                "/email_addresses",
+                json!({"user_id": user_id, "email_address": address}),
+            )
+            .await
+            .ok();
+        email["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Starts the one-time-code verification of an identification; `kind` is its resource,
+    /// `email_addresses` or `phone_numbers`.
+    pub async fn prepare_verification(&self, kind: &str, id: &str) -> Value {
+        self.post(&format!("/{kind}/{id}/prepare_verification"), json!({}))
+            .await
+            .ok()
+    }
+
+    /// Prepares the verification of the email address `email_id` (which is `address`): the
+    /// verification, and the code queued for the address.
+    pub async fn email_code(&self, email_id: &str, address: &str) -> (Value, String) {
+        let prepared = self.prepare_verification("email_addresses", email_id).await;
+        (prepared, self.code_sent_to(address).await)
+    }
+
+    pub async fn attempt_verification(
+        &self,
+        kind: &str,
+        id: &str,
+        verification_id: &str,
+        code: &str,
+    ) -> Reply {
+        self.post(
+            &format!("/{kind}/{id}/attempt_verification"),
+            json!({"verification_id": verification_id, "code": code}),
+        )
+        .await
+    }
+
+    pub async fn attempt_email_code(
+        &self,
+        email_id: &str,
+        verification_id: &str,
+        code: &str,
+    ) -> Reply {
+        self.attempt_verification("email_addresses", email_id, verification_id, code)
+            .await
+    }
+
+    pub async fn create_webhook_endpoint(&self, body: Value) -> Value {
+        self.post("/webhook_endpoints", body).await.ok()
+    }
+
     pub async fn count(&self, query: &str) -> i64 {
         let body = self.get(&format!("/users/count?{query}")).await.ok();
         body["total_count"].as_i64().expect("total_count")
@@ -501,6 +410,62 @@ async fn reply(response: reqwest::Response) -> Reply {
         content_type,
         body,
     }
+}
+
+/// A one-time code that differs from `code` in its first digit.
+pub fn wrong_code(code: &str) -> String {
+    let first = if code.starts_with('0') { '1' } else { '0' };
+    format!("{first}{}", &code[1..])
+}
+
+/// RFC 6238's SHA-1 seed, "12345678901234567890", in base32.
+pub const TOTP_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+/// The TOTP code of `TOTP_SECRET` for the time `offset_seconds` from now.
+pub fn totp_code(offset_seconds: i64) -> String {
+    use roster_domain::mfa::totp;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    totp::code_at(
+        &totp::parse_secret(TOTP_SECRET).expect("secret"),
+        (now + offset_seconds) as u64,
+    )
+}
+
+/// A six-digit code that none of the steps a check accepts now (one step of drift either way,
+/// and one more for a step that turns meanwhile) would take.
+pub fn wrong_totp() -> String {
+    let accepted: Vec<String> = [-60, -30, 0, 30, 60].map(totp_code).to_vec();
+    ["000000", "111111", "222222", "333333", "444444", "555555"]
+        .into_iter()
+        .find(|candidate| !accepted.iter().any(|code| code == candidate))
+        .expect("a wrong code")
+        .to_owned()
+}
+
+/// POSTs to a server of its own process (`start_roster`): the JSON of a successful reply.
+pub async fn post_to(base: &str, key: &str, path: &str, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/v1{path}"))
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.expect("json")
+}
+
+/// Sends a request and reads its reply as JSON, whatever its status.
+pub async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    let response = request.send().await.expect("request");
+    response.json().await.expect("json")
 }
 
 /// The first run of exactly six digits in `text`.

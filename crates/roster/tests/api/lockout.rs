@@ -4,36 +4,13 @@
 
 use futures::future::join_all;
 use roster_domain::InstanceSettings;
-use roster_domain::mfa::totp;
 use serde_json::{Value, json};
 
-use crate::helpers::{Reply, TestApp, spawn_app_with};
+use crate::helpers::{
+    Reply, TOTP_SECRET, TestApp, spawn_app_with, totp_code, wrong_code, wrong_totp,
+};
 
-// RFC 6238's SHA-1 seed, "12345678901234567890", in base32.
-pub(crate) const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 pub(crate) const PASSWORD: &str = "correct horse battery staple 9";
-
-fn totp_at(offset_seconds: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    totp::code_at(
-        &totp::parse_secret(SECRET).expect("secret"),
-        (now + offset_seconds) as u64,
-    )
-}
-
-/// A six-digit code that none of the steps a check accepts now (one step of drift either way,
-/// and one more for a step that turns meanwhile) would take.
-pub(crate) fn wrong_totp() -> String {
-    let accepted: Vec<String> = [-60, -30, 0, 30, 60].map(totp_at).to_vec();
-    ["000000", "111111", "222222", "333333", "444444", "555555"]
-        .into_iter()
-        .find(|candidate| !accepted.iter().any(|code| code == candidate))
-        .expect("a wrong code")
-        .to_owned()
-}
 
 fn lockout(max_attempts: i64) -> InstanceSettings {
     let mut settings = InstanceSettings::default();
@@ -108,7 +85,7 @@ async fn assert_locked(app: &TestApp, id: &str) {
 #[tokio::test]
 async fn a_right_password_buys_no_more_totp_guesses() {
     let app = spawn_app_with(lockout(10)).await;
-    let id = user_with(&app, json!({"totp_secret": SECRET})).await;
+    let id = user_with(&app, json!({"totp_secret": TOTP_SECRET})).await;
     let wrong = wrong_totp();
     assert_eq!(
         wrong_codes_between_right_passwords(&app, &id, &wrong).await,
@@ -118,7 +95,7 @@ async fn a_right_password_buys_no_more_totp_guesses() {
     verify_totp(&app, &id, &wrong)
         .await
         .assert_error(403, "user_locked");
-    verify_totp(&app, &id, &totp_at(0))
+    verify_totp(&app, &id, &totp_code(0))
         .await
         .assert_error(403, "user_locked");
     verify_password(&app, &id, PASSWORD)
@@ -139,37 +116,10 @@ async fn a_right_password_buys_no_more_backup_code_guesses() {
 }
 
 async fn prepared_email(app: &TestApp, user_id: &str, address: &str) -> (String, String, String) {
-    let email = app
-        .post(
-            "/email_addresses",
-            json!({"user_id": user_id, "email_address": address}),
-        )
-        .await
-        .ok();
-    let email_id = email["id"].as_str().expect("id").to_owned();
-    let prepared = app
-        .post(
-            &format!("/email_addresses/{email_id}/prepare_verification"),
-            json!({}),
-        )
-        .await
-        .ok();
+    let email_id = app.add_email(user_id, address).await;
+    let (prepared, code) = app.email_code(&email_id, address).await;
     let verification_id = prepared["id"].as_str().expect("id").to_owned();
-    let code = app.code_sent_to(address).await;
     (email_id, verification_id, code)
-}
-
-async fn attempt_code(app: &TestApp, email_id: &str, verification_id: &str, code: &str) -> Reply {
-    app.post(
-        &format!("/email_addresses/{email_id}/attempt_verification"),
-        json!({"verification_id": verification_id, "code": code}),
-    )
-    .await
-}
-
-fn wrong_code(code: &str) -> String {
-    let first = if code.starts_with('0') { '1' } else { '0' };
-    format!("{first}{}", &code[1..])
 }
 
 #[tokio::test]
@@ -181,7 +131,9 @@ async fn a_right_password_buys_no_more_one_time_code_guesses() {
     let mut wrong_checked = 0;
     for _ in 0..6 {
         for _ in 0..9 {
-            let reply = attempt_code(&app, &email_id, &verification_id, &wrong).await;
+            let reply = app
+                .attempt_email_code(&email_id, &verification_id, &wrong)
+                .await;
             if checked(&reply, 200) {
                 assert_eq!(reply.body["status"], "unverified");
                 wrong_checked += 1;
@@ -191,7 +143,7 @@ async fn a_right_password_buys_no_more_one_time_code_guesses() {
     }
     assert_eq!(wrong_checked, 10);
     assert_locked(&app, &id).await;
-    attempt_code(&app, &email_id, &verification_id, &code)
+    app.attempt_email_code(&email_id, &verification_id, &code)
         .await
         .assert_error(403, "user_locked");
     let email = app.get(&format!("/email_addresses/{email_id}")).await.ok();
@@ -204,7 +156,7 @@ async fn a_right_password_buys_no_more_one_time_code_guesses() {
 async fn parallel_wrong_totp_codes_racing_right_passwords_check_at_most_the_limit() {
     const LIMIT: usize = 10;
     let app = spawn_app_with(lockout(LIMIT as i64)).await;
-    let id = user_with(&app, json!({"totp_secret": SECRET})).await;
+    let id = user_with(&app, json!({"totp_secret": TOTP_SECRET})).await;
     let wrong = wrong_totp();
     let mut wrong_checked = 0;
     for round in 0..7 {
@@ -226,7 +178,7 @@ async fn parallel_wrong_totp_codes_racing_right_passwords_check_at_most_the_limi
 #[tokio::test]
 async fn each_right_secret_clears_only_its_own_failures() {
     let app = spawn_app_with(lockout(10)).await;
-    let id = user_with(&app, json!({"totp_secret": SECRET})).await;
+    let id = user_with(&app, json!({"totp_secret": TOTP_SECRET})).await;
     let remaining = |user: Value| user["verification_attempts_remaining"].clone();
     for _ in 0..5 {
         verify_password(&app, &id, "typo")
@@ -241,7 +193,7 @@ async fn each_right_secret_clears_only_its_own_failures() {
     assert_eq!(remaining(app.user(&id).await), 1);
     verify_password(&app, &id, PASSWORD).await.ok();
     assert_eq!(remaining(app.user(&id).await), 6);
-    verify_totp(&app, &id, &totp_at(0)).await.ok();
+    verify_totp(&app, &id, &totp_code(0)).await.ok();
     assert_eq!(remaining(app.user(&id).await), 10);
 
     // A right one-time code forgives wrong one-time codes, and nothing else.
@@ -252,12 +204,13 @@ async fn each_right_secret_clears_only_its_own_failures() {
             .assert_error(422, "totp_incorrect_code");
     }
     for _ in 0..2 {
-        attempt_code(&app, &email_id, &verification_id, &wrong_code(&code))
+        app.attempt_email_code(&email_id, &verification_id, &wrong_code(&code))
             .await
             .ok();
     }
     assert_eq!(remaining(app.user(&id).await), 5);
-    let verified = attempt_code(&app, &email_id, &verification_id, &code)
+    let verified = app
+        .attempt_email_code(&email_id, &verification_id, &code)
         .await
         .ok();
     assert_eq!(verified["status"], "verified");
@@ -268,7 +221,7 @@ async fn each_right_secret_clears_only_its_own_failures() {
 #[tokio::test]
 async fn typos_followed_by_the_right_secret_never_lock() {
     let app = spawn_app_with(lockout(10)).await;
-    let id = user_with(&app, json!({"totp_secret": SECRET})).await;
+    let id = user_with(&app, json!({"totp_secret": TOTP_SECRET})).await;
     for _ in 0..3 {
         for _ in 0..9 {
             verify_password(&app, &id, "typo")
@@ -283,7 +236,7 @@ async fn typos_followed_by_the_right_secret_never_lock() {
                 .await
                 .assert_error(422, "totp_incorrect_code");
         }
-        verify_totp(&app, &id, &totp_at(offset)).await.ok();
+        verify_totp(&app, &id, &totp_code(offset)).await.ok();
     }
     let user = app.user(&id).await;
     assert_eq!(user["locked"], false);

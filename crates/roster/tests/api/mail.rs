@@ -122,29 +122,13 @@ async fn a_code_arrives_by_mail_and_verifies_the_address() {
     let app = app_with_smtp(smtp.url()).await;
     let user = app.create_user(json!({"username": "mail_code"})).await;
     let user_id = user["id"].as_str().expect("id");
-    let email = app
-        .post(
-            "/email_addresses",
-            json!({"user_id": user_id, "email_address": "code.me@example.com"}),
-        )
-        .await
-        .ok();
-    let email_id = email["id"].as_str().expect("id");
-    let prepared = app
-        .post(
-            &format!("/email_addresses/{email_id}/prepare_verification"),
-            json!({}),
-        )
-        .await
-        .ok();
+    let email_id = app.add_email(user_id, "code.me@example.com").await;
+    let prepared = app.prepare_verification("email_addresses", &email_id).await;
     let message = smtp.wait_for("code.me@example.com").await;
     let code = six_digits(&message.header("Subject").expect("Subject")).expect("a code");
     assert!(message.body().contains(&code));
     let verified = app
-        .post(
-            &format!("/email_addresses/{email_id}/attempt_verification"),
-            json!({"verification_id": prepared["id"], "code": code}),
-        )
+        .attempt_email_code(&email_id, prepared["id"].as_str().expect("id"), &code)
         .await
         .ok();
     assert_eq!(verified["status"], "verified");

@@ -9,21 +9,16 @@ use roster_domain::InstanceSettings;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, on_postgres, rows_containing, spawn_app_configured, start_roster, test_key,
+    TOTP_SECRET, TestApp, json_of, on_postgres, rows_containing, spawn_app_configured,
+    start_roster, test_key, totp_code,
 };
 use crate::receiver::Receiver;
 use crate::smtp_server::{SmtpServer, free_port};
 
 async fn unverified_email(app: &TestApp, address: &str) -> String {
     let user = app.create_user(json!({"first_name": "Ada"})).await;
-    let email = app
-        .post(
-            "/email_addresses",
-            json!({"user_id": user["id"], "email_address": address}),
-        )
+    app.add_email(user["id"].as_str().expect("id"), address)
         .await
-        .ok();
-    email["id"].as_str().expect("id").to_owned()
 }
 
 async fn subscribe_to_emails(app: &TestApp, receiver: &Receiver) {
@@ -67,13 +62,7 @@ async fn a_delivered_code_leaves_the_outbox_and_the_event_once_every_consumer_ha
     let mut receiver = Receiver::down().await;
     subscribe_to_emails(&app, &receiver).await;
     let email_id = unverified_email(&app, "erase.me@example.com").await;
-    app.post(
-        &format!("/email_addresses/{email_id}/prepare_verification"),
-        json!({}),
-    )
-    .await
-    .ok();
-    let code = app.code_sent_to("erase.me@example.com").await;
+    let (_, code) = app.email_code(&email_id, "erase.me@example.com").await;
     // Neither the mail server nor the webhook receiver is up yet: the code is in both.
     assert_eq!(rows_containing(app.data_dir(), &code), (1, 1));
 
@@ -117,14 +106,7 @@ async fn an_expired_code_is_erased_though_it_was_never_delivered() {
     let receiver = Receiver::down().await;
     subscribe_to_emails(&app, &receiver).await;
     let email_id = unverified_email(&app, "expire.me@example.com").await;
-    let prepared = app
-        .post(
-            &format!("/email_addresses/{email_id}/prepare_verification"),
-            json!({}),
-        )
-        .await
-        .ok();
-    let code = app.code_sent_to("expire.me@example.com").await;
+    let (prepared, code) = app.email_code(&email_id, "expire.me@example.com").await;
     assert_eq!(rows_containing(app.data_dir(), &code), (1, 1));
     until_rows(&app, &code, (0, 0), Duration::from_secs(15)).await;
     let expire_at = prepared["expire_at"].as_i64().expect("expire_at");
@@ -175,29 +157,14 @@ async fn database_files_are_readable_by_their_owner_only() {
     assert_eq!(mode(&database), 0o600);
 }
 
-// RFC 6238's SHA-1 seed, "12345678901234567890", in base32.
-const TOTP_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
-
-fn totp_code(offset_seconds: u64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
-    roster_domain::mfa::totp::code_at(
-        &roster_domain::mfa::totp::parse_secret(TOTP_SECRET).expect("secret"),
-        now + offset_seconds,
-    )
-}
-
 async fn verify_totp(base: &str, key: &str, user_id: &str, code: &str) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/v1/users/{user_id}/verify_totp"))
-        .bearer_auth(key)
-        .json(&json!({"code": code}))
-        .send()
-        .await
-        .expect("request");
-    response.json().await.expect("json")
+    json_of(
+        reqwest::Client::new()
+            .post(format!("{base}/v1/users/{user_id}/verify_totp"))
+            .bearer_auth(key)
+            .json(&json!({"code": code})),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -209,16 +176,13 @@ async fn the_encryption_key_can_live_outside_the_data_folder() {
     let settings = [("ROSTER_ENCRYPTION_KEY_FILE", key_file_text)];
     let key = test_key();
     let server = start_roster(data.path(), &key, &settings).await;
-    let user: Value = reqwest::Client::new()
-        .post(format!("{}/v1/users", server.base))
-        .bearer_auth(&key)
-        .json(&json!({"totp_secret": TOTP_SECRET}))
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let user = json_of(
+        reqwest::Client::new()
+            .post(format!("{}/v1/users", server.base))
+            .bearer_auth(&key)
+            .json(&json!({"totp_secret": TOTP_SECRET})),
+    )
+    .await;
     let user_id = user["id"].as_str().expect("id").to_owned();
     let verified = verify_totp(&server.base, &key, &user_id, &totp_code(0)).await;
     assert_eq!(verified["verified"], true, "{verified}");

@@ -347,13 +347,13 @@ async fn right_passwords_on_both_nodes_buy_no_more_totp_guesses() {
             json!({
                 "password": crate::lockout::PASSWORD,
                 "skip_password_checks": true,
-                "totp_secret": crate::lockout::SECRET,
+                "totp_secret": crate::helpers::TOTP_SECRET,
             }),
         )
         .await
         .ok();
     let id = id_of(&user);
-    let wrong = crate::lockout::wrong_totp();
+    let wrong = crate::helpers::wrong_totp();
     let mut wrong_checked = 0;
     for round in 0..7 {
         let (codes, passwords) = if round < 6 { (6, 2) } else { (30, 6) };

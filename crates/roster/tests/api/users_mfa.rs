@@ -6,21 +6,7 @@ use roster_domain::InstanceSettings;
 use roster_domain::mfa::totp;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
-
-// RFC 6238's SHA-1 seed, "12345678901234567890", in base32.
-const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
-
-fn code(offset_seconds: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    totp::code_at(
-        &totp::parse_secret(SECRET).expect("secret"),
-        (now + offset_seconds) as u64,
-    )
-}
+use crate::helpers::{TOTP_SECRET, TestApp, spawn_app, spawn_app_with, totp_code};
 
 async fn verify(app: &TestApp, id: &str, code: &str) -> crate::helpers::Reply {
     app.post(&format!("/users/{id}/verify_totp"), json!({"code": code}))
@@ -28,7 +14,7 @@ async fn verify(app: &TestApp, id: &str, code: &str) -> crate::helpers::Reply {
 }
 
 async fn user_with_totp(app: &TestApp) -> String {
-    let user = app.create_user(json!({"totp_secret": SECRET})).await;
+    let user = app.create_user(json!({"totp_secret": TOTP_SECRET})).await;
     user["id"].as_str().expect("id").to_owned()
 }
 
@@ -42,7 +28,7 @@ fn lockout(max_attempts: i64, duration_seconds: i64) -> InstanceSettings {
 #[tokio::test]
 async fn a_totp_secret_enables_totp_and_current_codes_verify_once() {
     let app = spawn_app().await;
-    let user = app.create_user(json!({"totp_secret": SECRET})).await;
+    let user = app.create_user(json!({"totp_secret": TOTP_SECRET})).await;
     assert_eq!(user["totp_enabled"], true);
     assert_eq!(user["two_factor_enabled"], true);
     assert_eq!(user["backup_code_enabled"], false);
@@ -50,7 +36,7 @@ async fn a_totp_secret_enables_totp_and_current_codes_verify_once() {
     assert_eq!(user["mfa_disabled_at"], Value::Null);
     let id = user["id"].as_str().unwrap();
 
-    let current = code(0);
+    let current = totp_code(0);
     let body = verify(&app, id, &current).await.ok();
     assert_eq!(body, json!({"verified": true, "code_type": "totp"}));
     // The same code again is a replay, refused like a wrong code.
@@ -58,7 +44,7 @@ async fn a_totp_secret_enables_totp_and_current_codes_verify_once() {
         .await
         .assert_error(422, "totp_incorrect_code");
     // So is the previous step's code, now that a later step was used.
-    verify(&app, id, &code(-30))
+    verify(&app, id, &totp_code(-30))
         .await
         .assert_error(422, "totp_incorrect_code");
 }
@@ -68,7 +54,7 @@ async fn one_step_of_drift_is_accepted_and_two_are_refused() {
     let app = spawn_app().await;
     for (offset, accepted) in [(-30, true), (30, true), (-60, false), (60, false)] {
         let id = user_with_totp(&app).await;
-        let reply = verify(&app, &id, &code(offset)).await;
+        let reply = verify(&app, &id, &totp_code(offset)).await;
         if accepted {
             assert_eq!(reply.ok()["code_type"], "totp", "offset {offset}");
         } else {
@@ -147,7 +133,7 @@ async fn updates_replace_second_factors_and_removals_clear_them() {
     let updated = app
         .patch(
             &format!("/users/{id}"),
-            json!({"totp_secret": SECRET.to_lowercase(), "backup_codes": ["one-1", "two-2"]}),
+            json!({"totp_secret": TOTP_SECRET.to_lowercase(), "backup_codes": ["one-1", "two-2"]}),
         )
         .await
         .ok();
@@ -189,13 +175,13 @@ async fn updates_replace_second_factors_and_removals_clear_them() {
     assert_eq!(user["two_factor_enabled"], false);
     assert!(user["mfa_disabled_at"].is_i64());
     assert_eq!(user["mfa_enabled_at"], enabled_at, "never cleared");
-    verify(&app, id, &code(0))
+    verify(&app, id, &totp_code(0))
         .await
         .assert_error(400, "totp_disabled");
 
     app.patch(
         &format!("/users/{id}"),
-        json!({"totp_secret": SECRET, "backup_codes": ["x-1"]}),
+        json!({"totp_secret": TOTP_SECRET, "backup_codes": ["x-1"]}),
     )
     .await
     .ok();
@@ -232,10 +218,10 @@ async fn the_database_holds_neither_totp_secrets_nor_plain_backup_codes() {
     )
     .await
     .ok();
-    let raw_secret = totp::parse_secret(SECRET).unwrap();
+    let raw_secret = totp::parse_secret(TOTP_SECRET).unwrap();
     let bytes = crate::helpers::raw_database(app.data_dir());
     for needle in [
-        SECRET.as_bytes(),
+        TOTP_SECRET.as_bytes(),
         raw_secret.as_slice(),
         b"plain-backup-code-77",
     ] {
@@ -278,7 +264,7 @@ async fn parallel_wrong_codes_consume_exactly_the_attempts_and_lock() {
     assert_eq!(user["locked"], true);
     assert_eq!(user["verification_attempts_remaining"], 0);
     // The right code is refused while locked.
-    verify(&app, &id, &code(0))
+    verify(&app, &id, &totp_code(0))
         .await
         .assert_error(403, "user_locked");
 
@@ -288,7 +274,10 @@ async fn parallel_wrong_codes_consume_exactly_the_attempts_and_lock() {
         .ok();
     assert_eq!(unlocked["locked"], false);
     assert_eq!(unlocked["verification_attempts_remaining"], 5);
-    assert_eq!(verify(&app, &id, &code(0)).await.ok()["code_type"], "totp");
+    assert_eq!(
+        verify(&app, &id, &totp_code(0)).await.ok()["code_type"],
+        "totp"
+    );
 }
 
 #[tokio::test]
@@ -301,7 +290,10 @@ async fn fewer_parallel_failures_than_the_limit_leave_the_rest() {
     assert_eq!(user["verification_attempts_remaining"], 6);
     assert_eq!(user["locked"], false);
     // A success gives the count back.
-    assert_eq!(verify(&app, &id, &code(0)).await.ok()["verified"], true);
+    assert_eq!(
+        verify(&app, &id, &totp_code(0)).await.ok()["verified"],
+        true
+    );
     assert_eq!(app.user(&id).await["verification_attempts_remaining"], 10);
 }
 
@@ -314,7 +306,7 @@ async fn a_lock_from_failures_expires_on_its_own() {
             .await
             .assert_error(422, "totp_incorrect_code");
     }
-    verify(&app, &id, &code(0))
+    verify(&app, &id, &totp_code(0))
         .await
         .assert_error(403, "user_locked");
     assert_eq!(app.user(&id).await["locked"], true);
@@ -322,7 +314,10 @@ async fn a_lock_from_failures_expires_on_its_own() {
     let user = app.user(&id).await;
     assert_eq!(user["locked"], false);
     assert_eq!(user["verification_attempts_remaining"], 2);
-    assert_eq!(verify(&app, &id, &code(0)).await.ok()["code_type"], "totp");
+    assert_eq!(
+        verify(&app, &id, &totp_code(0)).await.ok()["code_type"],
+        "totp"
+    );
 }
 
 #[tokio::test]
@@ -330,13 +325,16 @@ async fn an_operator_lock_refuses_right_codes_until_unlocked() {
     let app = spawn_app().await;
     let id = user_with_totp(&app).await;
     app.post(&format!("/users/{id}/lock"), json!({})).await.ok();
-    verify(&app, &id, &code(0))
+    verify(&app, &id, &totp_code(0))
         .await
         .assert_error(403, "user_locked");
     app.post(&format!("/users/{id}/unlock"), json!({}))
         .await
         .ok();
-    assert_eq!(verify(&app, &id, &code(0)).await.ok()["code_type"], "totp");
+    assert_eq!(
+        verify(&app, &id, &totp_code(0)).await.ok()["code_type"],
+        "totp"
+    );
 }
 
 /// The last codes used at the same moment: whichever request finishes second must see that

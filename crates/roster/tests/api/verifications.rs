@@ -5,60 +5,28 @@
 use roster_domain::InstanceSettings;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with, wrong_code};
 
 async fn unverified_email(app: &TestApp, address: &str) -> (String, String) {
     let user = app
         .create_user(json!({"username": format!("u_{}", crate::helpers::uuid_like())}))
         .await;
     let user_id = user["id"].as_str().expect("id").to_owned();
-    let email = app
-        .post(
-            "/email_addresses",
-            json!({"user_id": user_id, "email_address": address}),
-        )
-        .await
-        .ok();
-    (user_id, email["id"].as_str().expect("id").to_owned())
-}
-
-async fn attempt(
-    app: &TestApp,
-    kind: &str,
-    id: &str,
-    verification_id: &str,
-    code: &str,
-) -> crate::helpers::Reply {
-    app.post(
-        &format!("/{kind}/{id}/attempt_verification"),
-        json!({"verification_id": verification_id, "code": code}),
-    )
-    .await
-}
-
-fn wrong(code: &str) -> String {
-    let first = if code.starts_with('0') { '1' } else { '0' };
-    format!("{first}{}", &code[1..])
+    let email_id = app.add_email(&user_id, address).await;
+    (user_id, email_id)
 }
 
 #[tokio::test]
 async fn an_email_code_is_queued_and_verifies_the_address() {
     let app = spawn_app().await;
     let (user_id, email_id) = unverified_email(&app, "verify.me@example.com").await;
-    let prepared = app
-        .post(
-            &format!("/email_addresses/{email_id}/prepare_verification"),
-            json!({}),
-        )
-        .await
-        .ok();
+    let (prepared, code) = app.email_code(&email_id, "verify.me@example.com").await;
     assert_eq!(prepared["status"], "unverified");
     assert_eq!(prepared["strategy"], "email_code");
     assert_eq!(prepared["attempts"], 0);
     assert!(prepared["expire_at"].as_i64().expect("expire_at") > 0);
     assert_eq!(prepared["channel"], Value::Null);
     let verification_id = prepared["id"].as_str().expect("id").to_owned();
-    let code = app.code_sent_to("verify.me@example.com").await;
     assert!(
         !prepared.to_string().contains(&code),
         "the code is never in a response"
@@ -68,15 +36,10 @@ async fn an_email_code_is_queued_and_verifies_the_address() {
     assert_eq!(email["verification"]["object"], "verification_otp");
     assert_eq!(email["verification"]["status"], "unverified");
 
-    let miss = attempt(
-        &app,
-        "email_addresses",
-        &email_id,
-        &verification_id,
-        &wrong(&code),
-    )
-    .await
-    .ok();
+    let miss = app
+        .attempt_email_code(&email_id, &verification_id, &wrong_code(&code))
+        .await
+        .ok();
     assert_eq!(miss["status"], "unverified");
     assert_eq!(miss["attempts"], 1);
     assert_eq!(
@@ -84,7 +47,8 @@ async fn an_email_code_is_queued_and_verifies_the_address() {
         9
     );
 
-    let hit = attempt(&app, "email_addresses", &email_id, &verification_id, &code)
+    let hit = app
+        .attempt_email_code(&email_id, &verification_id, &code)
         .await
         .ok();
     assert_eq!(hit["status"], "verified");
@@ -98,7 +62,7 @@ async fn an_email_code_is_queued_and_verifies_the_address() {
         10
     );
 
-    attempt(&app, "email_addresses", &email_id, &verification_id, &code)
+    app.attempt_email_code(&email_id, &verification_id, &code)
         .await
         .assert_error(400, "verification_already_verified");
     // Once verified, the address can become primary.
@@ -114,38 +78,29 @@ async fn an_email_code_is_queued_and_verifies_the_address() {
 async fn a_verification_fails_after_its_attempts_and_refuses_unknown_ids() {
     let app = spawn_app().await;
     let (_, email_id) = unverified_email(&app, "fails@example.com").await;
-    let prepared = app
-        .post(
-            &format!("/email_addresses/{email_id}/prepare_verification"),
-            json!({}),
-        )
-        .await
-        .ok();
+    let (prepared, code) = app.email_code(&email_id, "fails@example.com").await;
     let verification_id = prepared["id"].as_str().expect("id").to_owned();
-    let code = app.code_sent_to("fails@example.com").await;
     let mut last = Value::Null;
     for _ in 0..5 {
-        last = attempt(
-            &app,
-            "email_addresses",
-            &email_id,
-            &verification_id,
-            &wrong(&code),
-        )
-        .await
-        .ok();
+        last = app
+            .attempt_email_code(&email_id, &verification_id, &wrong_code(&code))
+            .await
+            .ok();
     }
     assert_eq!(last["status"], "failed");
     assert_eq!(last["attempts"], 5);
     // Even the right code no longer helps.
-    let after = attempt(&app, "email_addresses", &email_id, &verification_id, &code)
+    let after = app
+        .attempt_email_code(&email_id, &verification_id, &code)
         .await
         .ok();
     assert_eq!(after["status"], "failed");
     let email = app.get(&format!("/email_addresses/{email_id}")).await.ok();
     assert_eq!(email["verification"]["status"], "failed");
 
-    let unknown = attempt(&app, "email_addresses", &email_id, "ver_missing", &code).await;
+    let unknown = app
+        .attempt_email_code(&email_id, "ver_missing", &code)
+        .await;
     unknown.assert_error(422, "form_resource_not_found");
     assert_eq!(unknown.param(), "verification_id");
     app.post(
@@ -168,30 +123,17 @@ async fn wrong_codes_count_against_the_lockout() {
     settings.lockout.max_attempts = 3;
     let app = spawn_app_with(settings).await;
     let (user_id, email_id) = unverified_email(&app, "locked.out@example.com").await;
-    let prepared = app
-        .post(
-            &format!("/email_addresses/{email_id}/prepare_verification"),
-            json!({}),
-        )
-        .await
-        .ok();
+    let (prepared, code) = app.email_code(&email_id, "locked.out@example.com").await;
     let verification_id = prepared["id"].as_str().expect("id").to_owned();
-    let code = app.code_sent_to("locked.out@example.com").await;
     for _ in 0..3 {
-        attempt(
-            &app,
-            "email_addresses",
-            &email_id,
-            &verification_id,
-            &wrong(&code),
-        )
-        .await
-        .ok();
+        app.attempt_email_code(&email_id, &verification_id, &wrong_code(&code))
+            .await
+            .ok();
     }
     let user = app.user(&user_id).await;
     assert_eq!(user["locked"], true);
     assert_eq!(user["verification_attempts_remaining"], 0);
-    attempt(&app, "email_addresses", &email_id, &verification_id, &code)
+    app.attempt_email_code(&email_id, &verification_id, &code)
         .await
         .assert_error(403, "user_locked");
     let email = app.get(&format!("/email_addresses/{email_id}")).await.ok();
@@ -211,13 +153,7 @@ async fn a_phone_code_goes_by_sms_and_verifies_the_number() {
         .await
         .ok();
     let phone_id = phone["id"].as_str().expect("id");
-    let prepared = app
-        .post(
-            &format!("/phone_numbers/{phone_id}/prepare_verification"),
-            json!({}),
-        )
-        .await
-        .ok();
+    let prepared = app.prepare_verification("phone_numbers", phone_id).await;
     assert_eq!(prepared["strategy"], "phone_code");
     assert_eq!(prepared["channel"], "sms");
     let outbox = app.outbox().await;
@@ -228,15 +164,15 @@ async fn a_phone_code_goes_by_sms_and_verifies_the_number() {
     assert_eq!(sms.channel.as_str(), "sms");
     assert_eq!(sms.state.as_str(), "pending");
     let code = app.code_sent_to("+15555550123").await;
-    let verified = attempt(
-        &app,
-        "phone_numbers",
-        phone_id,
-        prepared["id"].as_str().expect("id"),
-        &code,
-    )
-    .await
-    .ok();
+    let verified = app
+        .attempt_verification(
+            "phone_numbers",
+            phone_id,
+            prepared["id"].as_str().expect("id"),
+            &code,
+        )
+        .await
+        .ok();
     assert_eq!(verified["status"], "verified");
     let phone = app.get(&format!("/phone_numbers/{phone_id}")).await.ok();
     assert_eq!(phone["verification"]["status"], "verified");
@@ -272,24 +208,12 @@ async fn a_late_code_finds_the_verification_expired() {
     settings.verification.code_valid_seconds = 1;
     let app = spawn_app_with(settings).await;
     let (user_id, email_id) = unverified_email(&app, "late@example.com").await;
-    let prepared = app
-        .post(
-            &format!("/email_addresses/{email_id}/prepare_verification"),
-            json!({}),
-        )
+    let (prepared, code) = app.email_code(&email_id, "late@example.com").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let late = app
+        .attempt_email_code(&email_id, prepared["id"].as_str().expect("id"), &code)
         .await
         .ok();
-    let code = app.code_sent_to("late@example.com").await;
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let late = attempt(
-        &app,
-        "email_addresses",
-        &email_id,
-        prepared["id"].as_str().expect("id"),
-        &code,
-    )
-    .await
-    .ok();
     assert_eq!(late["status"], "expired");
     assert_eq!(late["attempts"], 0);
     let email = app.get(&format!("/email_addresses/{email_id}")).await.ok();

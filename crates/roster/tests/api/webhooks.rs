@@ -101,12 +101,8 @@ async fn bad_endpoints_are_refused_and_change_nothing() {
     assert_eq!(app.get("/webhook_endpoints").await.ok(), json!([]));
 
     let created = app
-        .post(
-            "/webhook_endpoints",
-            json!({"url": "https://example.com/x"}),
-        )
-        .await
-        .ok();
+        .create_webhook_endpoint(json!({"url": "https://example.com/x"}))
+        .await;
     let id = created["id"].as_str().expect("id");
     app.patch(&format!("/webhook_endpoints/{id}"), json!({"url": "nope"}))
         .await
@@ -139,12 +135,8 @@ async fn signing_secrets_survive_an_encryption_key_rotation_and_reseal() {
     })
     .await;
     let created = before
-        .post(
-            "/webhook_endpoints",
-            json!({"url": "https://example.com/x"}),
-        )
-        .await
-        .ok();
+        .create_webhook_endpoint(json!({"url": "https://example.com/x"}))
+        .await;
     let id = created["id"].as_str().expect("id");
 
     // The old key, retired, still opens the secret.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{RosterProcess, start_roster};
+use crate::helpers::{RosterProcess, post_to, start_roster};
 use crate::receiver::Receiver;
 
 const KEY: &str = "sk_test_crash_0123456789abcdef0123456789abcdef";
@@ -16,19 +16,7 @@ async fn start(data_dir: &std::path::Path) -> RosterProcess {
 }
 
 async fn post(server: &RosterProcess, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1{path}", server.base))
-        .bearer_auth(KEY)
-        .json(&body)
-        .send()
-        .await
-        .expect("request sent");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.expect("json")
+    post_to(&server.base, KEY, path, body).await
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app_configured, start_roster, test_key};
+use crate::helpers::{TestApp, json_of, post_to, spawn_app_configured, start_roster, test_key};
 use crate::receiver::Receiver;
 
 async fn refusing_app() -> TestApp {
@@ -107,17 +107,14 @@ async fn attempted(base: &str, key: &str, endpoint_id: &str, count: usize) -> Ve
     let client = reqwest::Client::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let deliveries: Value = client
-            .get(format!(
-                "{base}/v1/webhook_endpoints/{endpoint_id}/deliveries"
-            ))
-            .bearer_auth(key)
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json");
+        let deliveries = json_of(
+            client
+                .get(format!(
+                    "{base}/v1/webhook_endpoints/{endpoint_id}/deliveries"
+                ))
+                .bearer_auth(key),
+        )
+        .await;
         let deliveries = deliveries.as_array().expect("a list").clone();
         let tried = deliveries
             .iter()
@@ -132,22 +129,6 @@ async fn attempted(base: &str, key: &str, endpoint_id: &str, count: usize) -> Ve
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-async fn post(base: &str, key: &str, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/v1{path}"))
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.expect("json")
 }
 
 /// Endpoints registered while private targets were allowed — one by a name that resolves to
@@ -166,7 +147,7 @@ async fn endpoints_resolving_to_loopback_get_nothing_once_private_targets_are_re
         (&by_name, by_name_url.as_str()),
         (&by_address, &by_address.url),
     ] {
-        let endpoint = post(
+        let endpoint = post_to(
             &server.base,
             &key,
             "/webhook_endpoints",
@@ -176,7 +157,7 @@ async fn endpoints_resolving_to_loopback_get_nothing_once_private_targets_are_re
         receiver.set_secret(endpoint["secret"].as_str().expect("secret"));
         endpoints.push(endpoint["id"].as_str().expect("id").to_owned());
     }
-    post(
+    post_to(
         &server.base,
         &key,
         "/users",
@@ -193,7 +174,7 @@ async fn endpoints_resolving_to_loopback_get_nothing_once_private_targets_are_re
         &[("ROSTER_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "false")],
     )
     .await;
-    post(
+    post_to(
         &server.base,
         &key,
         "/users",
