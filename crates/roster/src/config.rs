@@ -79,7 +79,7 @@ pub struct Config {
     /// Where SMS go: each is POSTed as JSON to this URL. Without it, SMS stay in the outbox.
     pub sms_webhook_url: Option<String>,
     /// Polling, retry and lease timing of the delivery workers.
-    pub delivery: roster_mail::DeliveryTuning,
+    pub delivery: roster_delivery::DeliveryTuning,
     /// PEM (PKCS#8 or PKCS#1) of the RSA private key that signs session tokens. Without it, the
     /// key is read from (or, on first start, created in) `session-signing-key.pem` in the data
     /// folder.
@@ -238,7 +238,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Roster <no-reply@localhost>".to_owned(),
             sms_webhook_url: None,
-            delivery: roster_mail::DeliveryTuning::default(),
+            delivery: roster_delivery::DeliveryTuning::default(),
             session_signing_key: None,
             retired_session_signing_keys: Vec::new(),
             webhooks: WebhookSettings::default(),

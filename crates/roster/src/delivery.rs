@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use roster_mail::{DeliveryTuning, Sender, SmtpSender, WebhookSender, spawn_worker};
+use roster_delivery::{DeliveryTuning, Sender, SmsGatewaySender, SmtpSender, spawn_worker};
 use roster_model::messages::Channel;
 use roster_store::Store;
 use tokio::sync::watch;
@@ -34,7 +34,7 @@ impl Delivery {
             tracing::info!("no SMTP URL configured: e-mail stays in the outbox (roster mail list)");
         }
         if let Some(url) = &config.sms_webhook_url {
-            let sender = WebhookSender::new(url).map_err(anyhow::Error::msg)?;
+            let sender = SmsGatewaySender::new(url).map_err(anyhow::Error::msg)?;
             senders.push((Channel::Sms, Arc::new(sender)));
         }
         Ok(Delivery {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use roster_mail::DeliveryTuning;
+use roster_delivery::DeliveryTuning;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, six_digits, spawn_app, spawn_app_configured};

@@ -1,4 +1,4 @@
-//! SMS through an HTTP webhook: each message is POSTed as JSON
+//! SMS through an HTTP gateway: each message is POSTed as JSON
 //! `{"id": "msg_…", "to": "+4915…", "body": "…"}` to a URL the operator runs (a small bridge
 //! to their SMS provider). Any 2xx answer counts as delivered; 4xx (except 408 and 429) is
 //! permanent; anything else is retried.
@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::sender::{SendError, SendFuture, Sender};
 
-pub struct WebhookSender {
+pub struct SmsGatewaySender {
     client: reqwest::Client,
     url: String,
 }
@@ -22,20 +22,20 @@ struct Payload<'a> {
     body: &'a str,
 }
 
-impl WebhookSender {
+impl SmsGatewaySender {
     pub fn new(url: &str) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|error| format!("the HTTP client cannot start: {error}"))?;
-        Ok(WebhookSender {
+        Ok(SmsGatewaySender {
             client,
             url: url.to_owned(),
         })
     }
 }
 
-impl Sender for WebhookSender {
+impl Sender for SmsGatewaySender {
     fn send<'a>(&'a self, message: &'a OutboxMessage) -> SendFuture<'a> {
         Box::pin(async move {
             let payload = Payload {

@@ -10,11 +10,11 @@
 //! receiving server recognise.
 
 mod sender;
+mod sms_gateway;
 mod smtp;
-mod webhook;
 mod worker;
 
 pub use sender::{SendError, Sender};
+pub use sms_gateway::SmsGatewaySender;
 pub use smtp::SmtpSender;
-pub use webhook::WebhookSender;
 pub use worker::{DeliveryTuning, spawn_worker};
