@@ -1,25 +1,32 @@
-//! The interface every transport implements, so the worker does not care how a message
-//! travels.
+//! The interface every transport implements, so the engine does not care how an item travels.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use roster_model::messages::OutboxMessage;
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<Receipt, SendError>> + Send + 'a>>;
 
-pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
-
-/// Sends one message. Implementations must not log the message body: it may hold a code.
-pub trait Sender: Send + Sync + 'static {
-    fn send<'a>(&'a self, message: &'a OutboxMessage) -> SendFuture<'a>;
+/// Sends one claimed item of type `Item`. Implementations must not log what they send: it
+/// may hold a code.
+pub trait Sender<Item>: Send + Sync + 'static {
+    fn send<'a>(&'a self, item: &'a Item) -> SendFuture<'a>;
 }
 
-/// Why a send failed; `permanent` failures (a malformed address, a 5xx refusal) are not
+/// What the receiving end said when it accepted an item.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Receipt {
+    /// The HTTP status, for transports that speak HTTP and record it.
+    pub status: Option<u16>,
+}
+
+/// Why a send failed; `permanent` failures (a malformed address, a 4xx refusal) are not
 /// retried.
 #[derive(Debug, thiserror::Error)]
 #[error("{reason}")]
 pub struct SendError {
     pub reason: String,
     pub permanent: bool,
+    /// The HTTP status of the refusal, when there was an answer and the channel records it.
+    pub status: Option<u16>,
 }
 
 impl SendError {
@@ -27,6 +34,7 @@ impl SendError {
         SendError {
             reason: reason.into(),
             permanent: false,
+            status: None,
         }
     }
 
@@ -34,6 +42,12 @@ impl SendError {
         SendError {
             reason: reason.into(),
             permanent: true,
+            status: None,
         }
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use roster_model::messages::OutboxMessage;
 use serde::Serialize;
 
-use crate::sender::{SendError, SendFuture, Sender};
+use crate::sender::{Receipt, SendError, SendFuture, Sender};
 
 pub struct SmsGatewaySender {
     client: reqwest::Client,
@@ -35,7 +35,7 @@ impl SmsGatewaySender {
     }
 }
 
-impl Sender for SmsGatewaySender {
+impl Sender<OutboxMessage> for SmsGatewaySender {
     fn send<'a>(&'a self, message: &'a OutboxMessage) -> SendFuture<'a> {
         Box::pin(async move {
             let payload = Payload {
@@ -54,7 +54,7 @@ impl Sender for SmsGatewaySender {
                 })?;
             let status = response.status();
             if status.is_success() {
-                Ok(())
+                Ok(Receipt::default())
             } else if status.is_client_error() && status != 408 && status != 429 {
                 Err(SendError::permanent(format!(
                     "SMS webhook answered {status}"

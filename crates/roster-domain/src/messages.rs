@@ -75,6 +75,7 @@ impl Draft {
         };
         tx.enqueue_message(&message).await?;
         if let Some(events) = events {
+            events.wake_delivery_after_commit(tx);
             let identification_id = user
                 .identifications
                 .iter()

@@ -21,7 +21,10 @@ const ALLOWED_INTERNAL: &[(&str, &[&str])] = &[
         "roster-http",
         &["roster-domain", "roster-model", "roster-wire"],
     ),
-    ("roster-delivery", &["roster-model", "roster-store"]),
+    (
+        "roster-delivery",
+        &["roster-domain", "roster-model", "roster-store"],
+    ),
     (
         "roster",
         &[
