@@ -171,3 +171,153 @@ impl<O: Outbox> Courier<O> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::outbox::OutboxError;
+    use crate::retry::Backoff;
+    use crate::sender::SendFuture;
+
+    /// An item of the in-memory outbox: its attempts so far and where it stands.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Row {
+        id: String,
+        attempts: i64,
+        due: bool,
+        state: &'static str,
+    }
+
+    impl Claimed for Row {
+        fn id(&self) -> &str {
+            &self.id
+        }
+
+        fn attempt(&self) -> i64 {
+            self.attempts
+        }
+    }
+
+    #[derive(Default)]
+    struct MemoryOutbox(Mutex<Vec<Row>>);
+
+    impl MemoryOutbox {
+        fn queue(&self, id: &str) {
+            self.0.lock().unwrap().push(Row {
+                id: id.to_owned(),
+                attempts: 0,
+                due: true,
+                state: "pending",
+            });
+        }
+
+        fn row(&self, id: &str) -> Row {
+            let rows = self.0.lock().unwrap();
+            rows.iter().find(|row| row.id == id).unwrap().clone()
+        }
+    }
+
+    impl Outbox for Arc<MemoryOutbox> {
+        type Item = Row;
+
+        async fn next_due(&self) -> Result<Option<Duration>, OutboxError> {
+            let rows = self.0.lock().unwrap();
+            Ok(rows.iter().any(|row| row.due).then_some(Duration::ZERO))
+        }
+
+        async fn claim(&self, limit: usize, _: Duration) -> Result<Vec<Row>, OutboxError> {
+            let mut rows = self.0.lock().unwrap();
+            let mut claimed = Vec::new();
+            for row in rows.iter_mut().filter(|row| row.due).take(limit) {
+                row.due = false;
+                row.attempts += 1;
+                claimed.push(row.clone());
+            }
+            Ok(claimed)
+        }
+
+        async fn record(&self, item: &Row, outcome: Outcome) -> Result<(), OutboxError> {
+            let mut rows = self.0.lock().unwrap();
+            let row = rows.iter_mut().find(|row| row.id == item.id).unwrap();
+            row.state = match outcome {
+                Outcome::Delivered(_) => "sent",
+                Outcome::Failed { retry_at: None, .. } => "failed",
+                Outcome::Failed { .. } => {
+                    // Due again at once: the test's back-off is a millisecond.
+                    row.due = true;
+                    "pending"
+                }
+            };
+            Ok(())
+        }
+    }
+
+    /// Fails every send of an item whose id starts with `fail`, for good when it starts with
+    /// `refuse`, and accepts the others from their `accept_from`-th attempt on.
+    struct ScriptedSender {
+        accept_from: i64,
+    }
+
+    impl Sender<Row> for ScriptedSender {
+        fn send<'a>(&'a self, row: &'a Row) -> SendFuture<'a> {
+            Box::pin(async move {
+                if row.id.starts_with("refuse") {
+                    Err(SendError::permanent("refused"))
+                } else if row.id.starts_with("fail") || row.attempts < self.accept_from {
+                    Err(SendError::transient("down"))
+                } else {
+                    Ok(Receipt::default())
+                }
+            })
+        }
+    }
+
+    async fn until_state(outbox: &MemoryOutbox, id: &str, state: &str) -> Row {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let row = outbox.row(id);
+            if row.state == state {
+                return row;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{row:?}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn items_are_retried_on_the_schedule_given_up_at_its_end_and_woken_by_commits() {
+        let outbox = Arc::new(MemoryOutbox::default());
+        let courier = Arc::new(Courier::new(
+            "test",
+            outbox.clone(),
+            Arc::new(ScriptedSender { accept_from: 3 }),
+            Arc::new(Backoff {
+                base_ms: 1,
+                max_ms: 1,
+                max_attempts: 5,
+            }),
+            CourierLimits {
+                concurrency: 2,
+                lease: Duration::from_secs(60),
+                // Only a wake can start delivery within the test.
+                idle_poll: Duration::from_secs(3600),
+            },
+        ));
+        let wake = Arc::new(Notify::new());
+        let (stop, stopped) = watch::channel(false);
+        let running = tokio::spawn(courier.run(wake.clone(), stopped));
+
+        for id in ["late", "fail", "refuse"] {
+            outbox.queue(id);
+        }
+        wake.notify_one();
+        assert_eq!(until_state(&outbox, "late", "sent").await.attempts, 3);
+        assert_eq!(until_state(&outbox, "fail", "failed").await.attempts, 5);
+        assert_eq!(until_state(&outbox, "refuse", "failed").await.attempts, 1);
+
+        let _ = stop.send(true);
+        running.await.unwrap();
+    }
+}
