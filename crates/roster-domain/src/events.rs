@@ -176,9 +176,14 @@ impl Events {
         };
         tx.insert_event(&record, &endpoints, || new_id(IdPrefix::Delivery))
             .await?;
+        self.wake_delivery_after_commit(tx);
+        Ok(record.id)
+    }
+
+    /// Wakes the delivery engine once `tx` has committed what it queued.
+    pub(crate) fn wake_delivery_after_commit(&self, tx: &mut Tx) {
         let wake = self.delivery_wake.clone();
         tx.after_commit(move || wake.notify_one());
-        Ok(record.id)
     }
 
     pub(crate) async fn user_created(&self, tx: &mut Tx, user: &User) -> DomainResult<()> {

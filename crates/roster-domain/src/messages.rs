@@ -1,6 +1,6 @@
 //! The messages Roster sends users, rendered in the user's language where a translation
 //! exists (English, German, French) and in English otherwise, then queued in the outbox of the
-//! transaction that causes them. The worker in `roster-mail` delivers them.
+//! transaction that causes them. The worker in `roster-delivery` delivers them.
 
 use roster_model::ids::{IdPrefix, new_id};
 use roster_model::messages::{Channel, NewMessage};
@@ -75,6 +75,7 @@ impl Draft {
         };
         tx.enqueue_message(&message).await?;
         if let Some(events) = events {
+            events.wake_delivery_after_commit(tx);
             let identification_id = user
                 .identifications
                 .iter()

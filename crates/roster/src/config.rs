@@ -10,6 +10,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use roster_domain::InstanceSettings;
 use serde::{Deserialize, Serialize};
 
+pub use roster_delivery::WebhookSettings;
+
 /// The top-level settings' names, as the environment spells them after `ROSTER_`: the field
 /// names serde reads into `Config`, taken from its derive rather than listed again here.
 pub fn setting_names() -> &'static [&'static str] {
@@ -89,10 +91,10 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The `From` of every e-mail.
     pub mail_from: String,
-    /// Where SMS go: each is POSTed as JSON to this URL. Without it, SMS stay in the outbox.
+    /// Where SMS go: each is POSTed as JSON to this URL (an SMS gateway). Without it, SMS stay in the outbox.
     pub sms_webhook_url: Option<String>,
-    /// Polling, retry and lease timing of the delivery workers.
-    pub delivery: roster_mail::DeliveryTuning,
+    /// Polling, retry and lease timing of e-mail and SMS delivery.
+    pub delivery: roster_delivery::MessageTuning,
     /// PEM (PKCS#8 or PKCS#1) of the RSA private key that signs session tokens. Without it, the
     /// key is read from (or, on first start, created in) `session-signing-key.pem` in the data
     /// folder.
@@ -182,39 +184,6 @@ impl Default for HttpSettings {
     }
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(default, deny_unknown_fields)]
-pub struct WebhookSettings {
-    /// Seconds to wait before each retry of a failed delivery; when they are spent the
-    /// delivery is marked failed. The default is Svix's schedule (about a day and a half).
-    pub retry_schedule_seconds: Vec<u64>,
-    /// How long one delivery attempt may take.
-    pub timeout_seconds: u64,
-    /// Most deliveries in flight at once.
-    pub concurrency: usize,
-    /// Days a finished delivery (and its event, once no delivery needs it) is kept, for the
-    /// deliveries list and replays.
-    pub retention_days: u64,
-
-    /// Whether endpoints may point at loopback, private, link-local and other non-public
-    /// addresses. Off by default, so that whoever holds an API key cannot make Roster probe
-    /// its own network; local development and tests against a receiver on 127.0.0.1 turn it on.
-    pub allow_private_targets: bool,
-}
-
-impl Default for WebhookSettings {
-    fn default() -> Self {
-        WebhookSettings {
-            retry_schedule_seconds: vec![5, 300, 1800, 7200, 18_000, 36_000, 36_000],
-            timeout_seconds: 15,
-            concurrency: 8,
-            retention_days: 30,
-
-            allow_private_targets: false,
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Durability {
@@ -251,7 +220,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Roster <no-reply@localhost>".to_owned(),
             sms_webhook_url: None,
-            delivery: roster_mail::DeliveryTuning::default(),
+            delivery: roster_delivery::MessageTuning::default(),
             session_signing_key: None,
             retired_session_signing_keys: Vec::new(),
             webhooks: WebhookSettings::default(),

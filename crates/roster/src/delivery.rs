@@ -1,32 +1,26 @@
-//! Which delivery workers run: one for e-mail when an SMTP URL is configured, one for SMS when
-//! a webhook URL is. Unconfigured channels keep their messages in the outbox. Beside them runs
-//! the sweep that erases expired one-time codes.
+//! The delivery engine as the settings describe it: a courier for e-mail when an SMTP URL is
+//! configured and one for SMS when a gateway URL is (unconfigured channels keep their
+//! messages in the outbox), the webhook courier, and the sweeps beside them.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use roster_mail::{DeliveryTuning, Sender, SmtpSender, WebhookSender, spawn_worker};
-use roster_model::messages::Channel;
+use roster_delivery::webhooks::{webhook_courier, webhook_pruning};
+use roster_delivery::{CodeErasure, Engine, Sender, SmsGatewaySender, SmtpSender, message_courier};
+use roster_domain::Webhooks;
+use roster_model::messages::{Channel, OutboxMessage};
 use roster_store::Store;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::sync::Notify;
 
 use crate::Config;
 
-pub(crate) struct Delivery {
-    senders: Vec<(Channel, Arc<dyn Sender>)>,
-    tuning: DeliveryTuning,
-}
+/// The message senders the settings name.
+pub(crate) struct MessageSenders(Vec<(Channel, Arc<dyn Sender<OutboxMessage>>)>);
 
-pub(crate) struct Workers {
-    shutdown: watch::Sender<bool>,
-    handles: Vec<JoinHandle<()>>,
-}
-
-impl Delivery {
+impl MessageSenders {
     /// Builds the configured senders; a malformed URL stops the start, never a message.
     pub(crate) fn configure(config: &Config) -> anyhow::Result<Self> {
-        let mut senders: Vec<(Channel, Arc<dyn Sender>)> = Vec::new();
+        let mut senders: Vec<(Channel, Arc<dyn Sender<OutboxMessage>>)> = Vec::new();
         if let Some(url) = &config.smtp_url {
             let sender = SmtpSender::new(url, &config.mail_from).map_err(anyhow::Error::msg)?;
             senders.push((Channel::Email, Arc::new(sender)));
@@ -34,53 +28,35 @@ impl Delivery {
             tracing::info!("no SMTP URL configured: e-mail stays in the outbox (roster mail list)");
         }
         if let Some(url) = &config.sms_webhook_url {
-            let sender = WebhookSender::new(url).map_err(anyhow::Error::msg)?;
+            let sender = SmsGatewaySender::new(url).map_err(anyhow::Error::msg)?;
             senders.push((Channel::Sms, Arc::new(sender)));
         }
-        Ok(Delivery {
-            senders,
-            tuning: config.delivery,
-        })
-    }
-
-    pub(crate) fn start(&self, store: &Store) -> Workers {
-        let (shutdown, receiver) = watch::channel(false);
-        let mut handles: Vec<JoinHandle<()>> = self
-            .senders
-            .iter()
-            .map(|(channel, sender)| {
-                spawn_worker(
-                    store.clone(),
-                    *channel,
-                    sender.clone(),
-                    self.tuning,
-                    receiver.clone(),
-                )
-            })
-            .collect();
-        // Codes expire whether or not a channel is configured, so the sweep always runs.
-        handles.push(tokio::spawn(crate::code_erasure::run(
-            store.clone(),
-            Duration::from_millis(self.tuning.poll_interval_ms.max(10)),
-            receiver,
-        )));
-        Workers { shutdown, handles }
+        Ok(MessageSenders(senders))
     }
 }
 
-impl Workers {
-    /// Lets each worker finish the message in hand; one that does not stop in time is
-    /// abandoned, and its claim runs out so that a later start sends the message.
-    pub(crate) async fn stop(self) {
-        let _ = self.shutdown.send(true);
-        for handle in self.handles {
-            let abort = handle.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(10), handle)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
-        }
+/// The engine, not yet started; `wake` is the one the domain notifies on commit.
+pub(crate) fn engine(
+    config: &Config,
+    senders: MessageSenders,
+    store: &Store,
+    webhooks: &Webhooks,
+    wake: Arc<Notify>,
+) -> anyhow::Result<Engine> {
+    let mut engine = Engine::new(wake);
+    for (channel, sender) in senders.0 {
+        engine.add_courier(message_courier(
+            store.clone(),
+            channel,
+            sender,
+            config.delivery,
+        ));
     }
+    engine.add_courier(webhook_courier(webhooks.clone(), &config.webhooks)?);
+    engine.add_sweep(webhook_pruning(webhooks.clone(), &config.webhooks));
+    engine.add_sweep(CodeErasure::new(
+        store.clone(),
+        Duration::from_millis(config.delivery.poll_interval_ms),
+    ));
+    Ok(engine)
 }

@@ -3,21 +3,18 @@
 //! through `Application`, so tests exercise exactly what `roster serve` runs.
 
 pub mod breached;
-mod code_erasure;
 pub mod config;
 mod delivery;
 mod key_files;
 mod panics;
 pub mod secret_keys;
 pub mod signing_keys;
-pub mod webhooks;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use roster_domain::webhooks::RetrySchedule;
 use roster_domain::{Events, Services, SessionAndWebhookSettings};
 use roster_http::AppState;
 use roster_store::{Store, StoreOptions};
@@ -114,8 +111,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     store: Store,
-    delivery_worker: webhooks::DeliveryWorker,
-    delivery: delivery::Delivery,
+    delivery: roster_delivery::Engine,
     connection_limits: roster_http::ConnectionLimits,
     edge_limits: Arc<roster_http::EdgeLimits>,
 }
@@ -140,7 +136,7 @@ impl Application {
             .map_err(anyhow::Error::msg)?,
         );
         let store = open_store(&config).await?;
-        let delivery = delivery::Delivery::configure(&config)?;
+        let message_senders = delivery::MessageSenders::configure(&config)?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("binding {}", config.addr))?;
@@ -164,14 +160,7 @@ impl Application {
             ),
             signing_keys,
             issuer: public_url.clone(),
-            retry_schedule: RetrySchedule {
-                delays_ms: config
-                    .webhooks
-                    .retry_schedule_seconds
-                    .iter()
-                    .map(|seconds| i64::try_from(seconds.saturating_mul(1000)).unwrap_or(i64::MAX))
-                    .collect(),
-            },
+            retry_schedule: config.webhooks.retry_schedule(),
             delivery_wake: delivery_wake.clone(),
         };
         let mut services = Services::new(
@@ -190,9 +179,11 @@ impl Application {
             .webhooks
             .clone()
             .allowing_private_targets(config.webhooks.allow_private_targets);
-        let delivery_worker = webhooks::DeliveryWorker::new(
-            services.webhooks.clone(),
-            &config.webhooks,
+        let delivery = delivery::engine(
+            &config,
+            message_senders,
+            &store,
+            &services.webhooks,
             delivery_wake,
         )?;
         if !services.api_keys.any_configured().await? {
@@ -207,7 +198,6 @@ impl Application {
             listener,
             router,
             store,
-            delivery_worker,
             delivery,
             connection_limits,
             edge_limits,
@@ -220,22 +210,18 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Serves (and delivers webhooks) until `shutdown` completes, then finishes in-flight
-    /// requests, stops the delivery worker and closes the store.
+    /// Serves (and delivers the outboxes) until `shutdown` completes, then finishes in-flight
+    /// requests, stops the delivery engine and closes the store.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "serving");
-        let (stop_worker, stop) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(self.delivery_worker.run(stop));
-        let workers = self.delivery.start(&self.store);
+        let delivery = self.delivery.start();
         let pruning = tokio::spawn(forget_idle_clients(self.edge_limits));
         roster_http::serve(self.listener, self.router, self.connection_limits, shutdown).await;
         pruning.abort();
-        workers.stop().await;
-        let _ = stop_worker.send(true);
-        let _ = worker.await;
+        delivery.stop().await;
         self.store.close().await;
         Ok(())
     }

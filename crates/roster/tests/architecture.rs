@@ -33,13 +33,16 @@ const ALLOWED_INTERNAL: &[(&str, &[&str])] = &[
         "roster-http",
         &["roster-domain", "roster-model", "roster-wire"],
     ),
-    ("roster-mail", &["roster-model", "roster-store"]),
+    (
+        "roster-delivery",
+        &["roster-domain", "roster-model", "roster-store"],
+    ),
     (
         "roster",
         &[
             "roster-domain",
             "roster-http",
-            "roster-mail",
+            "roster-delivery",
             "roster-model",
             "roster-store",
         ],
@@ -56,7 +59,7 @@ const CONFINED_EXTERNAL: &[(&str, &[&str])] = &[
     ("hyper", &["roster-http"]),
     ("clap", &["roster"]),
     ("figment", &["roster"]),
-    ("lettre", &["roster-mail"]),
+    ("lettre", &["roster-delivery"]),
 ];
 
 /// Crates kept out of the build altogether, whichever crate would bring them in, and why.

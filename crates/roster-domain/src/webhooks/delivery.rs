@@ -1,7 +1,7 @@
 //! The rules of delivering events: Standard Webhooks signatures (what the `svix` and
 //! `standardwebhooks` libraries verify), the retry schedule, and what an attempt records.
-//! The worker that sends the requests lives in the binary; it asks this module what to send
-//! and tells it what happened.
+//! The delivery engine (`roster-delivery`) sends the requests; it asks this module what to
+//! send and when to retry, and tells it what happened.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -59,9 +59,14 @@ pub struct OutgoingDelivery {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AttemptOutcome {
     /// The endpoint answered 2xx.
-    Delivered { status: u16 },
-    /// Another status, or no answer (`status: None`: refused, timed out, …).
-    Failed { status: Option<u16>, error: String },
+    Delivered { status: Option<u16> },
+    /// Another status, or no answer (`status: None`: refused, timed out, …); tried again at
+    /// `retry_at` (on [`Webhooks::retry_schedule`]), or failed for good when that is `None`.
+    Failed {
+        status: Option<u16>,
+        error: String,
+        retry_at: Option<Millis>,
+    },
 }
 
 /// `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>` where the key is the base64
@@ -112,10 +117,10 @@ impl Webhooks {
                     tracing::error!(delivery = %delivery.id, %error, "a webhook delivery cannot be signed");
                     self.record(
                         &delivery.id,
-                        i64::MAX - 1,
                         AttemptOutcome::Failed {
                             status: None,
                             error: "the endpoint's secret cannot be opened".to_owned(),
+                            retry_at: None,
                         },
                     )
                     .await?;
@@ -153,37 +158,37 @@ impl Webhooks {
             .await?)
     }
 
-    /// Records an attempt: delivered, retried later on the schedule, or failed for good.
-    pub async fn record(
-        &self,
-        delivery_id: &str,
-        attempts_before: i64,
-        outcome: AttemptOutcome,
-    ) -> DomainResult<()> {
+    /// The waits between a failed delivery's attempts, which the delivery engine keeps to.
+    pub fn retry_schedule(&self) -> &RetrySchedule {
+        &self.schedule
+    }
+
+    /// Records an attempt: delivered, retried later, or failed for good.
+    pub async fn record(&self, delivery_id: &str, outcome: AttemptOutcome) -> DomainResult<()> {
         let now = now_millis();
-        let attempts = attempts_before.saturating_add(1);
         let record = match outcome {
             AttemptOutcome::Delivered { status } => AttemptRecord {
                 status: DeliveryStatus::Delivered,
                 attempted_at: now,
                 next_attempt_at: now,
-                response_code: Some(i64::from(status)),
+                response_code: status.map(i64::from),
                 error: None,
             },
-            AttemptOutcome::Failed { status, error } => {
-                let next = self.schedule.next_attempt(attempts, now);
-                AttemptRecord {
-                    status: if next.is_some() {
-                        DeliveryStatus::Pending
-                    } else {
-                        DeliveryStatus::Failed
-                    },
-                    attempted_at: now,
-                    next_attempt_at: next.unwrap_or(now),
-                    response_code: status.map(i64::from),
-                    error: Some(error),
-                }
-            }
+            AttemptOutcome::Failed {
+                status,
+                error,
+                retry_at,
+            } => AttemptRecord {
+                status: if retry_at.is_some() {
+                    DeliveryStatus::Pending
+                } else {
+                    DeliveryStatus::Failed
+                },
+                attempted_at: now,
+                next_attempt_at: retry_at.unwrap_or(now),
+                response_code: status.map(i64::from),
+                error: Some(error),
+            },
         };
         Ok(self.store.record_attempt(delivery_id, &record).await?)
     }

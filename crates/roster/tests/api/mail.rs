@@ -4,19 +4,19 @@
 
 use std::time::Duration;
 
-use roster_mail::DeliveryTuning;
+use roster_delivery::MessageTuning;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, six_digits, spawn_app, spawn_app_configured};
 use crate::smtp_server::{SmtpServer, free_port};
 
 /// Quick polling and retries, so a test waits milliseconds rather than seconds.
-fn quick() -> DeliveryTuning {
-    DeliveryTuning {
+fn quick() -> MessageTuning {
+    MessageTuning {
         poll_interval_ms: 50,
         retry_base_ms: 100,
         retry_max_ms: 500,
-        ..DeliveryTuning::default()
+        ..MessageTuning::default()
     }
 }
 

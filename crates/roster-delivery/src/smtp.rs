@@ -9,7 +9,7 @@ use lettre::message::{Mailbox, Message};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use roster_model::messages::OutboxMessage;
 
-use crate::sender::{SendError, SendFuture, Sender};
+use crate::sender::{Receipt, SendError, SendFuture, Sender};
 
 pub struct SmtpSender {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -49,12 +49,12 @@ impl SmtpSender {
     }
 }
 
-impl Sender for SmtpSender {
+impl Sender<OutboxMessage> for SmtpSender {
     fn send<'a>(&'a self, message: &'a OutboxMessage) -> SendFuture<'a> {
         Box::pin(async move {
             let email = self.build(message)?;
             match self.transport.send(email).await {
-                Ok(_) => Ok(()),
+                Ok(_) => Ok(Receipt::default()),
                 Err(error) if error.is_permanent() => Err(SendError::permanent(format!(
                     "the SMTP server refused: {error}"
                 ))),

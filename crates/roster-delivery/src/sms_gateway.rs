@@ -1,4 +1,4 @@
-//! SMS through an HTTP webhook: each message is POSTed as JSON
+//! SMS through an HTTP gateway: each message is POSTed as JSON
 //! `{"id": "msg_…", "to": "+4915…", "body": "…"}` to a URL the operator runs (a small bridge
 //! to their SMS provider). Any 2xx answer counts as delivered; 4xx (except 408 and 429) is
 //! permanent; anything else is retried.
@@ -8,9 +8,9 @@ use std::time::Duration;
 use roster_model::messages::OutboxMessage;
 use serde::Serialize;
 
-use crate::sender::{SendError, SendFuture, Sender};
+use crate::sender::{Receipt, SendError, SendFuture, Sender};
 
-pub struct WebhookSender {
+pub struct SmsGatewaySender {
     client: reqwest::Client,
     url: String,
 }
@@ -22,20 +22,20 @@ struct Payload<'a> {
     body: &'a str,
 }
 
-impl WebhookSender {
+impl SmsGatewaySender {
     pub fn new(url: &str) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|error| format!("the HTTP client cannot start: {error}"))?;
-        Ok(WebhookSender {
+        Ok(SmsGatewaySender {
             client,
             url: url.to_owned(),
         })
     }
 }
 
-impl Sender for WebhookSender {
+impl Sender<OutboxMessage> for SmsGatewaySender {
     fn send<'a>(&'a self, message: &'a OutboxMessage) -> SendFuture<'a> {
         Box::pin(async move {
             let payload = Payload {
@@ -54,7 +54,7 @@ impl Sender for WebhookSender {
                 })?;
             let status = response.status();
             if status.is_success() {
-                Ok(())
+                Ok(Receipt::default())
             } else if status.is_client_error() && status != 408 && status != 429 {
                 Err(SendError::permanent(format!(
                     "SMS webhook answered {status}"
