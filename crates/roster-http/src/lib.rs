@@ -11,6 +11,7 @@ mod email_addresses;
 mod error;
 mod events;
 mod limits;
+mod list_query;
 mod mfa;
 mod nul;
 mod openapi;

@@ -1,6 +1,6 @@
 //! The `/users` family of routes: decode, call one use case, encode.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use roster_domain::FieldErrorKind;
 use roster_domain::metadata::MetadataChanges;
@@ -14,8 +14,9 @@ use roster_wire::users::{
 };
 
 use crate::AppState;
-use crate::body::JsonBody;
+use crate::body::{JsonBody, refuse_unsupported};
 use crate::error::ApiError;
+use crate::list_query::ListParams;
 use crate::params::UserPath;
 use crate::version::ApiVersion;
 use utoipa_axum::router::OpenApiRouter;
@@ -51,19 +52,6 @@ fn render_all(state: &AppState, users: &[ModelUser]) -> Vec<wire::User> {
     users.iter().map(|user| render(state, user)).collect()
 }
 
-fn list_params(query: Option<String>) -> Result<UserListParams, ApiError> {
-    let query = query.unwrap_or_default();
-    let pairs = url::form_urlencoded::parse(query.as_bytes()).into_owned();
-    UserListParams::from_pairs(pairs).map_err(|error| {
-        ApiError::field(
-            &error.param,
-            FieldErrorKind::ValueInvalid {
-                reason: format!("must be {}", error.expected),
-            },
-        )
-    })
-}
-
 #[utoipa::path(
     get,
     path = "/users",
@@ -73,17 +61,16 @@ fn list_params(query: Option<String>) -> Result<UserListParams, ApiError> {
 )]
 async fn get_user_list(
     State(state): State<AppState>,
-    RawQuery(query): RawQuery,
+    ListParams(params): ListParams<UserListParams>,
 ) -> ApiResult<Vec<wire::User>> {
-    let params = list_params(query)?;
     let users = state
         .services
         .users
         .list(ListUsers {
             filter: params.filter,
-            limit: params.limit,
-            offset: params.offset,
-            order_by: params.order_by,
+            limit: params.page.limit,
+            offset: params.page.offset,
+            order_by: params.page.order_by,
             starting_after: params.starting_after,
         })
         .await?;
@@ -99,9 +86,8 @@ async fn get_user_list(
 )]
 async fn get_users_count(
     State(state): State<AppState>,
-    RawQuery(query): RawQuery,
+    ListParams(params): ListParams<UserListParams>,
 ) -> ApiResult<TotalCount> {
-    let params = list_params(query)?;
     let count = state.services.users.count(params.filter).await?;
     Ok(Json(TotalCount::new(count)))
 }
@@ -163,6 +149,7 @@ async fn update_user(
             },
         ));
     }
+    refuse_unsupported(&[("profile_image_id", body.profile_image_id.is_some())])?;
     let user = state
         .services
         .users
@@ -358,16 +345,6 @@ fn statuses(values: Option<Vec<wire::IdentificationStatus>>) -> Vec<Identificati
         .collect()
 }
 
-/// Parameters whose capability arrives with a later part of Roster: refused by name rather
-/// than silently ignored. `false` flags change nothing, so they pass.
-fn unsupported(fields: &[(&'static str, bool)]) -> Vec<&'static str> {
-    fields
-        .iter()
-        .filter(|(_, given)| *given)
-        .map(|(param, _)| *param)
-        .collect()
-}
-
 fn new_user(body: CreateUserRequest) -> NewUser {
     NewUser {
         external_id: body.external_id,
@@ -409,7 +386,6 @@ fn new_user(body: CreateUserRequest) -> NewUser {
 }
 
 fn user_changes(body: UpdateUserRequest) -> UserChanges {
-    let unsupported = unsupported(&[("profile_image_id", body.profile_image_id.is_some())]);
     UserChanges {
         external_id: body.external_id,
         first_name: body.first_name,
@@ -442,6 +418,6 @@ fn user_changes(body: UpdateUserRequest) -> UserChanges {
         notify_primary_email_address_changed: body
             .notify_primary_email_address_changed
             .unwrap_or(false),
-        unsupported,
+        unsupported: Vec::new(),
     }
 }
