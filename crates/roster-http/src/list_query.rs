@@ -21,7 +21,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        let pairs = url::form_urlencoded::parse(query.as_bytes()).into_owned();
+        let pairs = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
         T::from_pairs(pairs).map(ListParams).map_err(invalid)
     }
 }

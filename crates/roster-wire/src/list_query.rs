@@ -15,9 +15,7 @@ pub struct QueryError {
 
 /// A listing's parsed query, read from its decoded pairs.
 pub trait FromPairs: Sized {
-    fn from_pairs<I>(pairs: I) -> Result<Self, QueryError>
-    where
-        I: IntoIterator<Item = (String, String)>;
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, QueryError>;
 }
 
 /// The paging keys of a listing, as given.

@@ -106,10 +106,7 @@ pub struct SessionListParams {
 }
 
 impl FromPairs for SessionListParams {
-    fn from_pairs<I>(pairs: I) -> Result<Self, QueryError>
-    where
-        I: IntoIterator<Item = (String, String)>,
-    {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, QueryError> {
         let mut filter = SessionFilter::default();
         let mut paginated = None;
         let page = ListQuery::read(pairs, |key, value| {
@@ -210,7 +207,8 @@ mod tests {
         SessionListParams::from_pairs(
             query
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         )
     }
 

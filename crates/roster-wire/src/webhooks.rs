@@ -122,10 +122,7 @@ pub struct DeliveryPage {
 }
 
 impl FromPairs for DeliveryPage {
-    fn from_pairs<I>(pairs: I) -> Result<Self, QueryError>
-    where
-        I: IntoIterator<Item = (String, String)>,
-    {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, QueryError> {
         let page = ListQuery::read(pairs, |_, _| Ok(()))?;
         Ok(DeliveryPage {
             limit: page.limit.unwrap_or(DEFAULT_DELIVERY_LIMIT),

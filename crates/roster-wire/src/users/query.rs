@@ -116,10 +116,7 @@ pub struct UserPageQuery {
 }
 
 impl FromPairs for UserListParams {
-    fn from_pairs<I>(pairs: I) -> Result<Self, QueryError>
-    where
-        I: IntoIterator<Item = (String, String)>,
-    {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, QueryError> {
         let mut reader = FilterReader::default();
         let page = ListQuery::read(pairs, |key, value| reader.read(key, value))?;
         let starting_after = reader.starting_after.take();
@@ -225,7 +222,8 @@ mod tests {
         UserListParams::from_pairs(
             query
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         )
     }
 
