@@ -15,6 +15,7 @@ mod lockout;
 pub mod messages;
 pub mod metadata;
 pub mod mfa;
+pub mod paging;
 pub mod passwords;
 pub mod secret_keys;
 pub mod sessions;

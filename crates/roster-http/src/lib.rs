@@ -7,22 +7,21 @@
 mod auth;
 mod avatars;
 mod body;
-mod email_addresses;
 mod error;
 mod events;
+mod identifications;
 mod limits;
+mod list_query;
 mod mfa;
+mod not_stored;
 mod nul;
 mod openapi;
 mod params;
 mod passwords;
-mod phone_numbers;
 mod serve;
 mod sessions;
 mod users;
-mod verifications;
 mod version;
-mod web3_wallets;
 mod webhooks;
 
 pub use error::ApiError;
@@ -78,9 +77,8 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(sessions::routes())
         .merge(webhooks::routes())
         .merge(passwords::routes())
-        .merge(email_addresses::routes())
-        .merge(phone_numbers::routes())
-        .merge(web3_wallets::routes())
+        .merge(identifications::routes())
+        .merge(not_stored::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(nul::refuse_in_uri))
         .route_layer(axum::middleware::from_fn(version::check))

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::params::UserPath;
-use crate::users::render;
+use crate::users::answer_user;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -50,63 +50,19 @@ async fn verify_password(
     Ok(Json(VerifyPasswordResponse { verified: true }))
 }
 
-#[utoipa::path(
-    post,
-    path = "/users/{user_id}/remove_password",
-    tag = "passwords",
-    params(UserPath),
-    request_body = RemovePasswordRequest,
-    responses((status = 200, description = "The user, without a password.", body = wire::User))
-)]
-async fn remove_password(
-    State(state): State<AppState>,
-    Path(user_id): Path<String>,
-    JsonBody(body): JsonBody<RemovePasswordRequest>,
-) -> Result<Json<wire::User>, ApiError> {
-    let user = state
-        .services
-        .users
-        .remove_password(&user_id, body.sign_out_of_other_sessions == Some(true))
-        .await?;
-    Ok(Json(render(&state, &user)))
-}
-
-#[utoipa::path(
-    post,
-    path = "/users/{user_id}/password/set_compromised",
-    tag = "passwords",
-    params(UserPath),
-    request_body = SetPasswordCompromisedRequest,
-    responses((status = 200, description = "The user, whose password must be reset.", body = wire::User))
-)]
-async fn set_compromised(
-    State(state): State<AppState>,
-    Path(user_id): Path<String>,
-    JsonBody(body): JsonBody<SetPasswordCompromisedRequest>,
-) -> Result<Json<wire::User>, ApiError> {
-    let user = state
-        .services
-        .users
-        .set_password_compromised(&user_id, true, body.revoke_all_sessions == Some(Some(true)))
-        .await?;
-    Ok(Json(render(&state, &user)))
-}
-
-#[utoipa::path(
-    post,
-    path = "/users/{user_id}/password/unset_compromised",
-    tag = "passwords",
-    params(UserPath),
-    responses((status = 200, description = "The user, whose password no longer needs a reset.", body = wire::User))
-)]
-async fn unset_compromised(
-    State(state): State<AppState>,
-    Path(user_id): Path<String>,
-) -> Result<Json<wire::User>, ApiError> {
-    let user = state
-        .services
-        .users
-        .set_password_compromised(&user_id, false, false)
-        .await?;
-    Ok(Json(render(&state, &user)))
+crate::users::user_routes! {
+    post "/users/{user_id}/remove_password", "passwords", "The user, without a password.",
+        remove_password(user_id, body: RemovePasswordRequest)
+            => users.remove_password(&user_id, body.sign_out_of_other_sessions == Some(true));
+    post "/users/{user_id}/password/set_compromised", "passwords",
+        "The user, whose password must be reset.",
+        set_compromised(user_id, body: SetPasswordCompromisedRequest)
+            => users.set_password_compromised(
+                &user_id,
+                true,
+                body.revoke_all_sessions == Some(Some(true)),
+            );
+    post "/users/{user_id}/password/unset_compromised", "passwords",
+        "The user, whose password no longer needs a reset.",
+        unset_compromised(user_id) => users.set_password_compromised(&user_id, false, false);
 }

@@ -1,25 +1,21 @@
 //! The `/sessions` routes and `/jwks`: decode, call one use case, encode.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
-use roster_domain::FieldErrorKind;
-use roster_model::sessions::{SessionFilter, SessionStatus};
+use axum::extract::{Path, State};
 use roster_wire::sessions::{
-    CreateSessionRequest, CreateSessionTokenRequest, Jwk, Jwks, Session, SessionList, SessionPage,
-    Token,
+    CreateSessionRequest, CreateSessionTokenRequest, Jwk, Jwks, Session, SessionList,
+    SessionListParams, SessionListQuery, SessionPage, Token,
 };
 
 use crate::AppState;
-use crate::body::JsonBody;
+use crate::body::{JsonBody, refuse_unsupported};
 use crate::error::ApiError;
+use crate::list_query::ListParams;
 use crate::params::SessionPath;
-use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
-
-const DEFAULT_LIMIT: i64 = 10;
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -28,84 +24,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_session))
         .routes(routes!(create_session_token))
         .routes(routes!(get_jwks))
-}
-
-/// The query of `GET /sessions`, as the OpenAPI document describes it; `list_query` reads it.
-#[allow(dead_code)]
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-struct SessionListQuery {
-    /// Sessions of this user.
-    #[param(required = false)]
-    user_id: String,
-    /// Sessions of this client.
-    #[param(required = false)]
-    client_id: String,
-    /// Sessions in this status.
-    #[param(required = false, schema_with = session_status)]
-    status: String,
-    /// How many sessions to return (10 by default).
-    #[param(required = false)]
-    limit: i64,
-    /// How many matching sessions to skip.
-    #[param(required = false)]
-    offset: i64,
-    /// Answer `{data, total_count}` rather than a plain array.
-    #[param(required = false)]
-    paginated: bool,
-}
-
-fn session_status() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
-        .enum_values(Some(SessionStatus::ALL.map(SessionStatus::as_str)))
-        .build()
-}
-
-fn invalid(param: &str, expected: &str) -> ApiError {
-    ApiError::field(
-        param,
-        FieldErrorKind::ValueInvalid {
-            reason: format!("must be {expected}"),
-        },
-    )
-}
-
-/// The listing's query: filters, paging, and whether to answer `{data, total_count}`.
-fn list_query(query: Option<String>) -> Result<(SessionFilter, bool), ApiError> {
-    let mut filter = SessionFilter {
-        limit: DEFAULT_LIMIT,
-        ..SessionFilter::default()
-    };
-    let mut paginated = false;
-    let query = query.unwrap_or_default();
-    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
-        match key.as_ref() {
-            "user_id" => filter.user_id = Some(value.into_owned()),
-            "client_id" => filter.client_id = Some(value.into_owned()),
-            "status" => {
-                filter.status = Some(SessionStatus::parse(&value).ok_or_else(|| {
-                    invalid(
-                        "status",
-                        "one of abandoned, active, ended, expired, pending, removed, replaced, revoked",
-                    )
-                })?);
-            }
-            "limit" => {
-                filter.limit = value.parse().map_err(|_| invalid("limit", "an integer"))?;
-            }
-            "offset" => {
-                filter.offset = value.parse().map_err(|_| invalid("offset", "an integer"))?;
-            }
-            "paginated" => {
-                paginated = value
-                    .parse()
-                    .map_err(|_| invalid("paginated", "a boolean"))?;
-            }
-            _ => {}
-        }
-    }
-    Ok((filter, paginated))
 }
 
 #[utoipa::path(
@@ -117,12 +35,11 @@ fn list_query(query: Option<String>) -> Result<(SessionFilter, bool), ApiError> 
 )]
 async fn get_session_list(
     State(state): State<AppState>,
-    RawQuery(query): RawQuery,
+    ListParams(params): ListParams<SessionListParams>,
 ) -> ApiResult<SessionList> {
-    let (filter, paginated) = list_query(query)?;
-    let page = state.services.sessions.list(filter).await?;
+    let page = state.services.sessions.list(params.filter).await?;
     let data: Vec<Session> = page.sessions.iter().map(Session::from_model).collect();
-    Ok(Json(if paginated {
+    Ok(Json(if params.paginated {
         SessionList::Paginated(SessionPage {
             data,
             total_count: page.total_count,
@@ -158,12 +75,10 @@ async fn create_session(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CreateSessionRequest>,
 ) -> ApiResult<Session> {
-    if body.active_organization_id.is_some() {
-        return Err(ApiError::field(
-            "active_organization_id",
-            FieldErrorKind::NotSupported,
-        ));
-    }
+    refuse_unsupported(&[(
+        "active_organization_id",
+        body.active_organization_id.is_some(),
+    )])?;
     let session = state
         .services
         .sessions

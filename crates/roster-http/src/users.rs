@@ -1,11 +1,11 @@
 //! The `/users` family of routes: decode, call one use case, encode.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::{Extension, Json};
-use roster_domain::FieldErrorKind;
 use roster_domain::metadata::MetadataChanges;
 use roster_domain::passwords::PasswordFields;
 use roster_domain::users::{IdentificationStatus, ListUsers, NewUser, UserChanges};
+use roster_domain::{DomainResult, FieldErrorKind};
 use roster_model::users::User as ModelUser;
 use roster_wire::common::{DeletedObject, TotalCount};
 use roster_wire::users::{
@@ -14,8 +14,9 @@ use roster_wire::users::{
 };
 
 use crate::AppState;
-use crate::body::JsonBody;
+use crate::body::{JsonBody, refuse_unsupported};
 use crate::error::ApiError;
+use crate::list_query::ListParams;
 use crate::params::UserPath;
 use crate::version::ApiVersion;
 use utoipa_axum::router::OpenApiRouter;
@@ -47,21 +48,21 @@ pub(crate) fn render_with(public_url: &str, user: &ModelUser) -> wire::User {
     wire::User::from_model(user, image_url)
 }
 
-fn render_all(state: &AppState, users: &[ModelUser]) -> Vec<wire::User> {
-    users.iter().map(|user| render(state, user)).collect()
+/// Answers with the user a use case returns.
+pub(crate) async fn answer_user(
+    state: &AppState,
+    use_case: impl Future<Output = DomainResult<ModelUser>>,
+) -> ApiResult<wire::User> {
+    Ok(Json(render(state, &use_case.await?)))
 }
 
-fn list_params(query: Option<String>) -> Result<UserListParams, ApiError> {
-    let query = query.unwrap_or_default();
-    let pairs = url::form_urlencoded::parse(query.as_bytes()).into_owned();
-    UserListParams::from_pairs(pairs).map_err(|error| {
-        ApiError::field(
-            &error.param,
-            FieldErrorKind::ValueInvalid {
-                reason: format!("must be {}", error.expected),
-            },
-        )
-    })
+/// Answers with the users a use case returns, in its order.
+async fn answer_users(
+    state: &AppState,
+    use_case: impl Future<Output = DomainResult<Vec<ModelUser>>>,
+) -> ApiResult<Vec<wire::User>> {
+    let users = use_case.await?;
+    Ok(Json(users.iter().map(|user| render(state, user)).collect()))
 }
 
 #[utoipa::path(
@@ -73,21 +74,16 @@ fn list_params(query: Option<String>) -> Result<UserListParams, ApiError> {
 )]
 async fn get_user_list(
     State(state): State<AppState>,
-    RawQuery(query): RawQuery,
+    ListParams(params): ListParams<UserListParams>,
 ) -> ApiResult<Vec<wire::User>> {
-    let params = list_params(query)?;
-    let users = state
-        .services
-        .users
-        .list(ListUsers {
-            filter: params.filter,
-            limit: params.limit,
-            offset: params.offset,
-            order_by: params.order_by,
-            starting_after: params.starting_after,
-        })
-        .await?;
-    Ok(Json(render_all(&state, &users)))
+    let request = ListUsers {
+        filter: params.filter,
+        limit: params.page.limit,
+        offset: params.page.offset,
+        order_by: params.page.order_by,
+        starting_after: params.starting_after,
+    };
+    answer_users(&state, state.services.users.list(request)).await
 }
 
 #[utoipa::path(
@@ -99,9 +95,8 @@ async fn get_user_list(
 )]
 async fn get_users_count(
     State(state): State<AppState>,
-    RawQuery(query): RawQuery,
+    ListParams(params): ListParams<UserListParams>,
 ) -> ApiResult<TotalCount> {
-    let params = list_params(query)?;
     let count = state.services.users.count(params.filter).await?;
     Ok(Json(TotalCount::new(count)))
 }
@@ -117,8 +112,7 @@ async fn create_user(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CreateUserRequest>,
 ) -> ApiResult<wire::User> {
-    let user = state.services.users.create(new_user(body)).await?;
-    Ok(Json(render(&state, &user)))
+    answer_user(&state, state.services.users.create(new_user(body))).await
 }
 
 #[utoipa::path(
@@ -132,8 +126,7 @@ async fn get_user(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> ApiResult<wire::User> {
-    let user = state.services.users.get(&user_id).await?;
-    Ok(Json(render(&state, &user)))
+    answer_user(&state, state.services.users.get(&user_id)).await
 }
 
 #[utoipa::path(
@@ -163,12 +156,12 @@ async fn update_user(
             },
         ));
     }
-    let user = state
-        .services
-        .users
-        .update(&user_id, user_changes(body))
-        .await?;
-    Ok(Json(render(&state, &user)))
+    refuse_unsupported(&[("profile_image_id", body.profile_image_id.is_some())])?;
+    answer_user(
+        &state,
+        state.services.users.update(&user_id, user_changes(body)),
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -187,92 +180,6 @@ async fn delete_user(
 }
 
 #[utoipa::path(
-    patch,
-    path = "/users/{user_id}/metadata",
-    tag = "users",
-    params(UserPath),
-    request_body = MetadataRequest,
-    responses((status = 200, description = "The user, each given tier merged into the stored one.", body = wire::User))
-)]
-async fn update_user_metadata(
-    State(state): State<AppState>,
-    Path(user_id): Path<String>,
-    JsonBody(body): JsonBody<MetadataRequest>,
-) -> ApiResult<wire::User> {
-    let user = state
-        .services
-        .users
-        .merge_metadata(
-            &user_id,
-            metadata_changes(
-                body.public_metadata,
-                body.private_metadata,
-                body.unsafe_metadata,
-            ),
-        )
-        .await?;
-    Ok(Json(render(&state, &user)))
-}
-
-#[utoipa::path(
-    put,
-    path = "/users/{user_id}/metadata",
-    tag = "users",
-    params(UserPath),
-    request_body = MetadataRequest,
-    responses((status = 200, description = "The user, each given tier replaced.", body = wire::User))
-)]
-async fn replace_user_metadata(
-    State(state): State<AppState>,
-    Path(user_id): Path<String>,
-    JsonBody(body): JsonBody<MetadataRequest>,
-) -> ApiResult<wire::User> {
-    let user = state
-        .services
-        .users
-        .replace_metadata(
-            &user_id,
-            metadata_changes(
-                body.public_metadata,
-                body.private_metadata,
-                body.unsafe_metadata,
-            ),
-        )
-        .await?;
-    Ok(Json(render(&state, &user)))
-}
-
-#[utoipa::path(
-    post,
-    path = "/users/{user_id}/ban",
-    tag = "users",
-    params(UserPath),
-    responses((status = 200, description = "The banned user.", body = wire::User))
-)]
-async fn ban_user(
-    State(state): State<AppState>,
-    Path(user_id): Path<String>,
-) -> ApiResult<wire::User> {
-    let user = state.services.users.ban(&user_id).await?;
-    Ok(Json(render(&state, &user)))
-}
-
-#[utoipa::path(
-    post,
-    path = "/users/{user_id}/unban",
-    tag = "users",
-    params(UserPath),
-    responses((status = 200, description = "The user, no longer banned.", body = wire::User))
-)]
-async fn unban_user(
-    State(state): State<AppState>,
-    Path(user_id): Path<String>,
-) -> ApiResult<wire::User> {
-    let user = state.services.users.unban(&user_id).await?;
-    Ok(Json(render(&state, &user)))
-}
-
-#[utoipa::path(
     post,
     path = "/users/ban",
     tag = "users",
@@ -283,9 +190,7 @@ async fn ban_users(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<BulkUsersRequest>,
 ) -> ApiResult<Vec<wire::User>> {
-    let ids = body.user_ids.unwrap_or_default();
-    let users = state.services.users.set_banned_many(&ids, true).await?;
-    Ok(Json(render_all(&state, &users)))
+    set_banned_many(&state, body, true).await
 }
 
 #[utoipa::path(
@@ -299,39 +204,76 @@ async fn unban_users(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<BulkUsersRequest>,
 ) -> ApiResult<Vec<wire::User>> {
+    set_banned_many(&state, body, false).await
+}
+
+/// Bans or unbans every user the body names, all or none.
+async fn set_banned_many(
+    state: &AppState,
+    body: BulkUsersRequest,
+    banned: bool,
+) -> ApiResult<Vec<wire::User>> {
     let ids = body.user_ids.unwrap_or_default();
-    let users = state.services.users.set_banned_many(&ids, false).await?;
-    Ok(Json(render_all(&state, &users)))
+    answer_users(state, state.services.users.set_banned_many(&ids, banned)).await
 }
 
-#[utoipa::path(
-    post,
-    path = "/users/{user_id}/lock",
-    tag = "users",
-    params(UserPath),
-    responses((status = 200, description = "The locked user.", body = wire::User))
-)]
-async fn lock_user(
-    State(state): State<AppState>,
-    Path(user_id): Path<String>,
-) -> ApiResult<wire::User> {
-    let user = state.services.users.lock(&user_id).await?;
-    Ok(Json(render(&state, &user)))
+/// The routes on one user (`/users/{user_id}/…`) that call one use case and answer with the
+/// user, each given as its method, path, tag and description, its handler's name and
+/// parameters, and the use case. The handlers carry no doc comments: utoipa would make them
+/// operation summaries. Where it is used, the names its handlers use must be in scope.
+macro_rules! user_routes {
+    ($(
+        $method:ident $path:literal, $tag:literal, $description:literal,
+        $handler:ident($user_id:ident $(, $body:ident: $request:ident)?)
+            => $service:ident.$use_case:ident($($argument:expr),* $(,)?);
+    )+) => {
+        $(
+            #[utoipa::path(
+                $method,
+                path = $path,
+                tag = $tag,
+                params(UserPath),
+                $(request_body = $request,)?
+                responses((status = 200, description = $description, body = wire::User))
+            )]
+            async fn $handler(
+                State(state): State<AppState>,
+                Path($user_id): Path<String>,
+                $(JsonBody($body): JsonBody<$request>,)?
+            ) -> Result<Json<wire::User>, ApiError> {
+                let use_case = state.services.$service.$use_case($($argument),*);
+                answer_user(&state, use_case).await
+            }
+        )+
+    };
+}
+pub(crate) use user_routes;
+
+user_routes! {
+    patch "/users/{user_id}/metadata", "users",
+        "The user, each given tier merged into the stored one.",
+        update_user_metadata(user_id, body: MetadataRequest)
+            => users.merge_metadata(&user_id, requested_metadata(body));
+    put "/users/{user_id}/metadata", "users", "The user, each given tier replaced.",
+        replace_user_metadata(user_id, body: MetadataRequest)
+            => users.replace_metadata(&user_id, requested_metadata(body));
+    post "/users/{user_id}/ban", "users", "The banned user.",
+        ban_user(user_id) => users.ban(&user_id);
+    post "/users/{user_id}/unban", "users", "The user, no longer banned.",
+        unban_user(user_id) => users.unban(&user_id);
+    post "/users/{user_id}/lock", "users", "The locked user.",
+        lock_user(user_id) => users.lock(&user_id);
+    post "/users/{user_id}/unlock", "users", "The unlocked user.",
+        unlock_user(user_id) => users.unlock(&user_id);
 }
 
-#[utoipa::path(
-    post,
-    path = "/users/{user_id}/unlock",
-    tag = "users",
-    params(UserPath),
-    responses((status = 200, description = "The unlocked user.", body = wire::User))
-)]
-async fn unlock_user(
-    State(state): State<AppState>,
-    Path(user_id): Path<String>,
-) -> ApiResult<wire::User> {
-    let user = state.services.users.unlock(&user_id).await?;
-    Ok(Json(render(&state, &user)))
+/// The tiers a metadata request gives.
+fn requested_metadata(body: MetadataRequest) -> MetadataChanges {
+    metadata_changes(
+        body.public_metadata,
+        body.private_metadata,
+        body.unsafe_metadata,
+    )
 }
 
 /// The three metadata tiers of a request, each `null` kept apart from absent.
@@ -355,16 +297,6 @@ fn statuses(values: Option<Vec<wire::IdentificationStatus>>) -> Vec<Identificati
             wire::IdentificationStatus::Verified => IdentificationStatus::Verified,
             wire::IdentificationStatus::Reserved => IdentificationStatus::Reserved,
         })
-        .collect()
-}
-
-/// Parameters whose capability arrives with a later part of Roster: refused by name rather
-/// than silently ignored. `false` flags change nothing, so they pass.
-fn unsupported(fields: &[(&'static str, bool)]) -> Vec<&'static str> {
-    fields
-        .iter()
-        .filter(|(_, given)| *given)
-        .map(|(param, _)| *param)
         .collect()
 }
 
@@ -409,7 +341,6 @@ fn new_user(body: CreateUserRequest) -> NewUser {
 }
 
 fn user_changes(body: UpdateUserRequest) -> UserChanges {
-    let unsupported = unsupported(&[("profile_image_id", body.profile_image_id.is_some())]);
     UserChanges {
         external_id: body.external_id,
         first_name: body.first_name,
@@ -442,6 +373,6 @@ fn user_changes(body: UpdateUserRequest) -> UserChanges {
         notify_primary_email_address_changed: body
             .notify_primary_email_address_changed
             .unwrap_or(false),
-        unsupported,
+        unsupported: Vec::new(),
     }
 }

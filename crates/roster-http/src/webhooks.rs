@@ -1,19 +1,19 @@
 //! Roster's own `/webhook_endpoints` routes: endpoints, their deliveries, and replays.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
-use roster_domain::FieldErrorKind;
+use axum::extract::{Path, State};
 use roster_domain::webhooks::{EndpointChanges, EndpointWithSecret};
 use roster_wire::common::DeletedObject;
 use roster_wire::webhooks::{
-    CreateWebhookEndpointRequest, UpdateWebhookEndpointRequest, WebhookDelivery, WebhookEndpoint,
+    CreateWebhookEndpointRequest, DeliveriesQuery, DeliveryPage, UpdateWebhookEndpointRequest,
+    WebhookDelivery, WebhookEndpoint,
 };
 
 use crate::AppState;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::list_query::ListParams;
 use crate::params::{EndpointPath, EventPath};
-use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -25,19 +25,6 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_endpoint, update_endpoint, delete_endpoint))
         .routes(routes!(list_deliveries))
         .routes(routes!(replay_event))
-}
-
-/// The query of the deliveries listing, as the OpenAPI document describes it.
-#[allow(dead_code)]
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-struct DeliveriesQuery {
-    /// How many deliveries to return (50 by default).
-    #[param(required = false)]
-    limit: i64,
-    /// How many deliveries to skip.
-    #[param(required = false)]
-    offset: i64,
 }
 
 fn render(endpoint: &EndpointWithSecret) -> WebhookEndpoint {
@@ -141,29 +128,12 @@ async fn delete_endpoint(
 async fn list_deliveries(
     State(state): State<AppState>,
     Path(endpoint_id): Path<String>,
-    RawQuery(query): RawQuery,
+    ListParams(page): ListParams<DeliveryPage>,
 ) -> ApiResult<Vec<WebhookDelivery>> {
-    let (mut limit, mut offset) = (50_i64, 0_i64);
-    let query = query.unwrap_or_default();
-    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
-        let target = match key.as_ref() {
-            "limit" => &mut limit,
-            "offset" => &mut offset,
-            _ => continue,
-        };
-        *target = value.parse().map_err(|_| {
-            ApiError::field(
-                &key,
-                FieldErrorKind::ValueInvalid {
-                    reason: "must be an integer".to_owned(),
-                },
-            )
-        })?;
-    }
     let deliveries = state
         .services
         .webhooks
-        .deliveries(&endpoint_id, limit, offset)
+        .deliveries(&endpoint_id, page.limit, page.offset)
         .await?;
     Ok(Json(
         deliveries.iter().map(WebhookDelivery::from_model).collect(),

@@ -1,8 +1,11 @@
-//! The Session object, the session endpoints' bodies, the `token` response and the JWKS.
+//! The Session object, the session endpoints' bodies and listing query, the `token` response
+//! and the JWKS.
 
-use roster_model::sessions::Session as ModelSession;
+use roster_model::sessions::{Session as ModelSession, SessionFilter, SessionStatus};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::list_query::{FromPairs, ListQuery, QueryError, first, first_parsed, parse_bool};
 
 /// Clerk's Session (spec §3.11). Optional keys are always present, `null` when unknown.
 #[derive(Clone, Debug, Serialize, PartialEq, ToSchema)]
@@ -65,6 +68,73 @@ pub struct SessionPage {
     pub total_count: i64,
 }
 
+/// How many sessions a page holds when the query does not say.
+pub const DEFAULT_SESSION_LIMIT: i64 = 10;
+
+/// The query of `GET /sessions`, as the OpenAPI document describes it. Nothing builds it:
+/// `SessionListParams::from_pairs` reads the query, and a test holds the two to the same names.
+#[allow(dead_code)]
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SessionListQuery {
+    /// Sessions of this user.
+    #[param(required = false)]
+    user_id: String,
+    /// Sessions of this client.
+    #[param(required = false)]
+    client_id: String,
+    /// Sessions in this status.
+    #[param(required = false, schema_with = crate::schema::session_status)]
+    status: String,
+    /// How many sessions to return (10 by default).
+    #[param(required = false)]
+    limit: i64,
+    /// How many matching sessions to skip.
+    #[param(required = false)]
+    offset: i64,
+    /// Answer `{data, total_count}` rather than a plain array.
+    #[param(required = false)]
+    paginated: bool,
+}
+
+/// The parsed query of `GET /sessions`: the filter with its page, and whether to answer
+/// `{data, total_count}`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SessionListParams {
+    pub filter: SessionFilter,
+    pub paginated: bool,
+}
+
+impl FromPairs for SessionListParams {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, QueryError> {
+        let mut filter = SessionFilter::default();
+        let mut paginated = None;
+        let page = ListQuery::read(pairs, |key, value| {
+            match key {
+                "user_id" => first(&mut filter.user_id, value),
+                "client_id" => first(&mut filter.client_id, value),
+                "status" => first_parsed(&mut filter.status, key, &value, parse_status)?,
+                "paginated" => first_parsed(&mut paginated, key, &value, |value| {
+                    parse_bool(value).map_err(|_| "a boolean")
+                })?,
+                _ => {}
+            }
+            Ok(())
+        })?;
+        filter.limit = page.limit.unwrap_or(DEFAULT_SESSION_LIMIT);
+        filter.offset = page.offset.unwrap_or(0);
+        Ok(SessionListParams {
+            filter,
+            paginated: paginated.unwrap_or(false),
+        })
+    }
+}
+
+fn parse_status(value: &str) -> Result<SessionStatus, &'static str> {
+    SessionStatus::parse(value)
+        .ok_or("one of abandoned, active, ended, expired, pending, removed, replaced, revoked")
+}
+
 /// `POST /sessions` (testing instances).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, ToSchema)]
 pub struct CreateSessionRequest {
@@ -125,6 +195,53 @@ impl Jwk {
             kty: "RSA",
             n,
             e,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(query: &[(&str, &str)]) -> Result<SessionListParams, QueryError> {
+        SessionListParams::from_pairs(
+            query
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    /// A parameter the document names but the parser ignored would be a silent no-op.
+    #[test]
+    fn every_documented_parameter_is_read() {
+        let unread = parse(&[]).expect("parse");
+        assert_eq!(unread.filter.limit, DEFAULT_SESSION_LIMIT);
+        for parameter in SessionListQuery::into_params(|| None) {
+            let name = parameter.name;
+            let value = match name.as_str() {
+                "status" => "revoked",
+                "paginated" => "true",
+                _ => "2",
+            };
+            let parsed = parse(&[(name.as_str(), value)]).expect("parse");
+            assert_ne!(parsed, unread, "{name} is not read");
+        }
+    }
+
+    #[test]
+    fn typed_values_are_checked() {
+        for (param, expected) in [
+            (
+                "status",
+                "one of abandoned, active, ended, expired, pending, removed, replaced, revoked",
+            ),
+            ("limit", "an integer"),
+            ("offset", "an integer"),
+            ("paginated", "a boolean"),
+        ] {
+            let error = parse(&[(param, "sleepy")]).unwrap_err();
+            assert_eq!((error.param.as_str(), error.expected), (param, expected));
         }
     }
 }

@@ -3,8 +3,9 @@
 
 use roster_model::webhooks::{Delivery as ModelDelivery, WebhookEndpoint as ModelEndpoint};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
+use crate::list_query::{FromPairs, ListQuery, QueryError};
 use crate::nullable::double_option;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
@@ -94,6 +95,39 @@ impl WebhookDelivery {
             delivered_at: delivery.delivered_at,
             created_at: delivery.created_at,
         }
+    }
+}
+
+/// How many deliveries a page holds when the query does not say.
+pub const DEFAULT_DELIVERY_LIMIT: i64 = 50;
+
+/// The query of an endpoint's deliveries listing, as the OpenAPI document describes it.
+#[allow(dead_code)]
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveriesQuery {
+    /// How many deliveries to return (50 by default).
+    #[param(required = false)]
+    limit: i64,
+    /// How many deliveries to skip.
+    #[param(required = false)]
+    offset: i64,
+}
+
+/// The page of an endpoint's deliveries listing; it takes no filters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeliveryPage {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl FromPairs for DeliveryPage {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, QueryError> {
+        let page = ListQuery::read(pairs, |_, _| Ok(()))?;
+        Ok(DeliveryPage {
+            limit: page.limit.unwrap_or(DEFAULT_DELIVERY_LIMIT),
+            offset: page.offset.unwrap_or(0),
+        })
     }
 }
 

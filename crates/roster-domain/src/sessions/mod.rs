@@ -16,6 +16,7 @@ use roster_store::{Store, Tx};
 
 use crate::error::{DomainError, DomainResult, FieldErrorKind};
 use crate::events::{Events, SessionEvent};
+use crate::paging::PageLimit;
 use crate::signing_keys::SigningKeys;
 
 /// How long a session lives from its creation (Clerk's default maximum lifetime).
@@ -99,14 +100,7 @@ impl Sessions {
     }
 
     pub async fn list(&self, filter: SessionFilter) -> DomainResult<SessionPage> {
-        if !(1..=500).contains(&filter.limit) {
-            return Err(DomainError::field(
-                "limit",
-                FieldErrorKind::ValueInvalid {
-                    reason: "must be between 1 and 500".to_owned(),
-                },
-            ));
-        }
+        PageLimit::new(filter.limit)?;
         if filter.offset < 0 {
             return Err(DomainError::field(
                 "offset",

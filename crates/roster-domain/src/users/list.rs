@@ -4,6 +4,7 @@ use roster_model::users::{User, UserFilter, UserOrder, UserOrderField};
 
 use super::Users;
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
+use crate::paging::PageLimit;
 use crate::validate;
 
 /// A listing request as parsed from the query string, before the bounds are checked.
@@ -76,10 +77,7 @@ fn check_filter(filter: &UserFilter) -> DomainResult<()> {
 fn order(request: &ListUsers) -> DomainResult<UserOrder> {
     let mut order = UserOrder::default();
     if let Some(limit) = request.limit {
-        if !(1..=500).contains(&limit) {
-            return Err(out_of_range("limit", "between 1 and 500"));
-        }
-        order.limit = limit;
+        order.limit = PageLimit::new(limit)?.get();
     }
     if let Some(offset) = request.offset {
         if offset < 0 {

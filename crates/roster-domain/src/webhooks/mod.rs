@@ -19,6 +19,7 @@ use roster_store::Store;
 use tokio::sync::Notify;
 
 use crate::error::{DomainError, DomainResult, FieldErrorKind};
+use crate::paging::PageLimit;
 use crate::secret_keys::SecretKeys;
 
 /// Event types an endpoint may subscribe to.
@@ -178,14 +179,7 @@ impl Webhooks {
         limit: i64,
         offset: i64,
     ) -> DomainResult<Vec<Delivery>> {
-        if !(1..=500).contains(&limit) {
-            return Err(DomainError::field(
-                "limit",
-                FieldErrorKind::ValueInvalid {
-                    reason: "must be between 1 and 500".to_owned(),
-                },
-            ));
-        }
+        PageLimit::new(limit)?;
         if offset < 0 {
             return Err(DomainError::field(
                 "offset",

@@ -5,7 +5,7 @@ mod query;
 mod requests;
 
 pub use object::{EmailAddress, PhoneNumber, User, Web3Wallet, WireVerification};
-pub use query::{QueryError, UserFilterQuery, UserListParams, UserPageQuery};
+pub use query::{UserFilterQuery, UserListParams, UserPageQuery};
 pub use requests::{
     BulkUsersRequest, CreateUserRequest, IdentificationStatus, MetadataRequest, UpdateUserRequest,
     metadata_value,

@@ -1,17 +1,19 @@
 //! The query string of `GET /users` and `GET /users/count`. Array parameters are repeated
-//! keys (`email_address=a&email_address=b`); a scalar given twice counts at its first
-//! occurrence. Unknown keys are ignored, as they are by Clerk.
+//! keys (`email_address=a&email_address=b`); the paging keys and the rules every listing
+//! shares are `crate::list_query`'s.
 
 use roster_model::users::{IncludeExclude, UserFilter};
 use utoipa::IntoParams;
+
+use crate::list_query::{
+    FromPairs, ListQuery, QueryError, first, first_parsed, parse_bool, restore_plus,
+};
 
 /// The parsed query: the filter, plus the paging parameters that only listings take.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserListParams {
     pub filter: UserFilter,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
-    pub order_by: Option<String>,
+    pub page: ListQuery,
     pub starting_after: Option<String>,
 }
 
@@ -113,80 +115,86 @@ pub struct UserPageQuery {
     starting_after: String,
 }
 
-/// A query parameter whose value does not have the expected type.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{param} must be {expected}")]
-pub struct QueryError {
-    pub param: String,
-    pub expected: &'static str,
+impl FromPairs for UserListParams {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, QueryError> {
+        let mut reader = FilterReader::default();
+        let page = ListQuery::read(pairs, |key, value| reader.read(key, value))?;
+        let starting_after = reader.starting_after.take();
+        Ok(UserListParams {
+            filter: reader.finish()?,
+            page,
+            starting_after,
+        })
+    }
 }
 
-impl UserListParams {
-    pub fn from_pairs<I>(pairs: I) -> Result<Self, QueryError>
-    where
-        I: IntoIterator<Item = (String, String)>,
-    {
-        let mut params = UserListParams::default();
-        let mut provider: Option<String> = None;
-        let mut provider_user_ids = Vec::new();
-        let mut external_ids = Vec::new();
-        let mut user_ids = Vec::new();
-        let mut organization_ids = Vec::new();
-        let filter = &mut params.filter;
-        for (key, value) in pairs {
-            // Some clients spell array keys with brackets (`email_address[]=`).
-            let key = key.strip_suffix("[]").unwrap_or(&key);
-            let value = restore_plus(key, value);
-            match key {
-                "email_address" => filter.email_addresses.push(value),
-                "phone_number" => filter.phone_numbers.push(value),
-                "web3_wallet" => filter.web3_wallets.push(value),
-                "username" => filter.usernames.push(value),
-                "external_id" => external_ids.push(value),
-                "user_id" => user_ids.push(value),
-                "organization_id" => organization_ids.push(value),
-                "provider_user_id" => provider_user_ids.push(value),
-                "provider" => first(&mut provider, value),
-                "query" => first(&mut filter.query, value),
-                "email_address_query" => first(&mut filter.email_address_query, value),
-                "phone_number_query" => first(&mut filter.phone_number_query, value),
-                "username_query" => first(&mut filter.username_query, value),
-                "name_query" => first(&mut filter.name_query, value),
-                "banned" => first_parsed(&mut filter.banned, key, &value, parse_bool)?,
-                "created_at_before" => {
-                    first_parsed(&mut filter.created_at_before, key, &value, parse_millis)?
-                }
-                "created_at_after" => {
-                    first_parsed(&mut filter.created_at_after, key, &value, parse_millis)?
-                }
-                "last_active_at_before" => {
-                    first_parsed(&mut filter.last_active_at_before, key, &value, parse_millis)?
-                }
-                // `last_active_at_since` is the deprecated name of `last_active_at_after`.
-                "last_active_at_after" | "last_active_at_since" => {
-                    first_parsed(&mut filter.last_active_at_after, key, &value, parse_millis)?;
-                }
-                "last_sign_in_at_before" => first_parsed(
-                    &mut filter.last_sign_in_at_before,
-                    key,
-                    &value,
-                    parse_millis,
-                )?,
-                "last_sign_in_at_after" => {
-                    first_parsed(&mut filter.last_sign_in_at_after, key, &value, parse_millis)?
-                }
-                "limit" => first_parsed(&mut params.limit, key, &value, parse_integer)?,
-                "offset" => first_parsed(&mut params.offset, key, &value, parse_integer)?,
-                "order_by" => first(&mut params.order_by, value),
-                "starting_after" => first(&mut params.starting_after, value),
-                _ => {}
+/// The filter while it is read: the include/exclude lists and the provider pair are built
+/// only once every pair is in.
+#[derive(Default)]
+struct FilterReader {
+    filter: UserFilter,
+    starting_after: Option<String>,
+    provider: Option<String>,
+    provider_user_ids: Vec<String>,
+    external_ids: Vec<String>,
+    user_ids: Vec<String>,
+    organization_ids: Vec<String>,
+}
+
+impl FilterReader {
+    fn read(&mut self, key: &str, value: String) -> Result<(), QueryError> {
+        let filter = &mut self.filter;
+        match key {
+            "email_address" => filter.email_addresses.push(value),
+            "phone_number" => filter.phone_numbers.push(value),
+            "web3_wallet" => filter.web3_wallets.push(value),
+            "username" => filter.usernames.push(value),
+            "external_id" => self.external_ids.push(restore_plus(value)),
+            "user_id" => self.user_ids.push(restore_plus(value)),
+            "organization_id" => self.organization_ids.push(restore_plus(value)),
+            "provider_user_id" => self.provider_user_ids.push(value),
+            "provider" => first(&mut self.provider, value),
+            "query" => first(&mut filter.query, value),
+            "email_address_query" => first(&mut filter.email_address_query, value),
+            "phone_number_query" => first(&mut filter.phone_number_query, value),
+            "username_query" => first(&mut filter.username_query, value),
+            "name_query" => first(&mut filter.name_query, value),
+            "banned" => first_parsed(&mut filter.banned, key, &value, parse_bool)?,
+            "created_at_before" => {
+                first_parsed(&mut filter.created_at_before, key, &value, parse_millis)?
             }
+            "created_at_after" => {
+                first_parsed(&mut filter.created_at_after, key, &value, parse_millis)?
+            }
+            "last_active_at_before" => {
+                first_parsed(&mut filter.last_active_at_before, key, &value, parse_millis)?
+            }
+            // `last_active_at_since` is the deprecated name of `last_active_at_after`.
+            "last_active_at_after" | "last_active_at_since" => {
+                first_parsed(&mut filter.last_active_at_after, key, &value, parse_millis)?;
+            }
+            "last_sign_in_at_before" => first_parsed(
+                &mut filter.last_sign_in_at_before,
+                key,
+                &value,
+                parse_millis,
+            )?,
+            "last_sign_in_at_after" => {
+                first_parsed(&mut filter.last_sign_in_at_after, key, &value, parse_millis)?
+            }
+            "starting_after" => first(&mut self.starting_after, value),
+            _ => {}
         }
-        filter.external_ids = IncludeExclude::from_values(external_ids);
-        filter.user_ids = IncludeExclude::from_values(user_ids);
-        filter.organization_ids = IncludeExclude::from_values(organization_ids);
-        filter.provider = match (provider, provider_user_ids.is_empty()) {
-            (Some(provider), _) => Some((provider, provider_user_ids)),
+        Ok(())
+    }
+
+    fn finish(self) -> Result<UserFilter, QueryError> {
+        let mut filter = self.filter;
+        filter.external_ids = IncludeExclude::from_values(self.external_ids);
+        filter.user_ids = IncludeExclude::from_values(self.user_ids);
+        filter.organization_ids = IncludeExclude::from_values(self.organization_ids);
+        filter.provider = match (self.provider, self.provider_user_ids.is_empty()) {
+            (Some(provider), _) => Some((provider, self.provider_user_ids)),
             (None, false) => {
                 return Err(QueryError {
                     param: "provider".to_owned(),
@@ -195,56 +203,8 @@ impl UserListParams {
             }
             (None, true) => None,
         };
-        Ok(params)
+        Ok(filter)
     }
-}
-
-/// In a form-encoded query an unescaped `+` arrives as a space. Where a `+` prefix is
-/// meaningful (ordering direction, include lists) a leading space can only be that `+`.
-fn restore_plus(key: &str, value: String) -> String {
-    let prefixed = matches!(
-        key,
-        "order_by" | "external_id" | "user_id" | "organization_id"
-    );
-    match value.strip_prefix(' ') {
-        Some(rest) if prefixed => format!("+{rest}"),
-        _ => value,
-    }
-}
-
-fn first(slot: &mut Option<String>, value: String) {
-    if slot.is_none() {
-        *slot = Some(value);
-    }
-}
-
-/// Parses a scalar at its first occurrence; later occurrences are ignored unread.
-fn first_parsed<T>(
-    slot: &mut Option<T>,
-    key: &str,
-    value: &str,
-    parse: fn(&str) -> Result<T, &'static str>,
-) -> Result<(), QueryError> {
-    if slot.is_none() {
-        let parsed = parse(value).map_err(|expected| QueryError {
-            param: key.to_owned(),
-            expected,
-        })?;
-        *slot = Some(parsed);
-    }
-    Ok(())
-}
-
-fn parse_bool(value: &str) -> Result<bool, &'static str> {
-    match value {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err("true or false"),
-    }
-}
-
-fn parse_integer(value: &str) -> Result<i64, &'static str> {
-    value.parse().map_err(|_| "an integer")
 }
 
 /// Date filters are Unix milliseconds.
@@ -262,7 +222,8 @@ mod tests {
         UserListParams::from_pairs(
             query
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         )
     }
 
@@ -279,7 +240,7 @@ mod tests {
         ])
         .expect("parse");
         assert_eq!(params.filter.email_addresses, ["a@x.com", "b@x.com"]);
-        assert_eq!(params.order_by.as_deref(), Some("-username"));
+        assert_eq!(params.page.order_by.as_deref(), Some("-username"));
         assert_eq!(params.filter.user_ids.exclude, ["user_1"]);
         assert_eq!(params.filter.user_ids.include, ["user_2"]);
         assert_eq!(params.filter.external_ids.include, ["ext_1"]);

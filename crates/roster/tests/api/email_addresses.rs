@@ -396,3 +396,33 @@ async fn wallets_created_with_a_user_must_be_well_formed() {
     reply.assert_error(422, "form_param_format_invalid");
     assert_eq!(reply.param(), "web3_wallet");
 }
+
+/// An empty identifier is `form_param_nil` on each kind's `PUT`, as on its `POST`: both kinds
+/// read their bodies alike.
+#[tokio::test]
+async fn an_empty_identifier_is_nil_on_put_as_on_post() {
+    let app = spawn_app().await;
+    let user = app
+        .create_user(
+            json!({"email_address": ["keep@example.com"], "phone_number": ["+15555550171"]}),
+        )
+        .await;
+    let user_id = id(&user);
+    let before = snapshot(&app, &user_id).await;
+    for (kind, plural) in [
+        ("email_address", "email_addresses"),
+        ("phone_number", "phone_numbers"),
+    ] {
+        let put = app
+            .put(&format!("/users/{user_id}/{kind}"), json!({kind: ""}))
+            .await;
+        put.assert_error(422, "form_param_nil");
+        assert_eq!(put.param(), kind);
+        let post = app
+            .post(&format!("/{plural}"), json!({"user_id": user_id, kind: ""}))
+            .await;
+        post.assert_error(422, "form_param_nil");
+        assert_eq!(post.param(), kind);
+    }
+    assert_eq!(snapshot(&app, &user_id).await, before);
+}

@@ -46,7 +46,7 @@ async fn a_nul_in_any_listing_parameter_is_refused() {
     for param in LIST_PARAMS {
         assert_list_refused(&app, &format!("{param}=abc%00def"), param).await;
     }
-    // Sessions and webhook deliveries parse their own query strings.
+    // Sessions read their own filters, through the same list-query reader.
     let reply = app.get("/sessions?user_id=user_%00x").await;
     reply.assert_error(422, "form_param_value_invalid");
     assert_eq!(reply.param(), "user_id");
