@@ -53,8 +53,8 @@ async fn create_email_address(
     let email_address = required("email_address", body.email_address)?;
     let identification = state
         .services
-        .users
-        .create_identification(
+        .identifications
+        .create(
             KIND,
             NewIdentification {
                 user_id,
@@ -82,7 +82,7 @@ async fn get_email_address(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<EmailAddress> {
-    let identification = state.services.users.get_identification(KIND, &id).await?;
+    let identification = state.services.identifications.get(KIND, &id).await?;
     Ok(Json(EmailAddress::from_model(&identification)))
 }
 
@@ -101,8 +101,8 @@ async fn update_email_address(
 ) -> ApiResult<EmailAddress> {
     let identification = state
         .services
-        .users
-        .update_identification(
+        .identifications
+        .update(
             KIND,
             &id,
             IdentificationChanges {
@@ -131,8 +131,8 @@ async fn delete_email_address(
 ) -> ApiResult<DeletedObject> {
     state
         .services
-        .users
-        .delete_identification(KIND, &id, None)
+        .identifications
+        .delete(KIND, &id, None)
         .await?;
     Ok(Json(DeletedObject::new("email_address", id)))
 }
@@ -187,8 +187,8 @@ async fn replace_email_address(
     };
     let identification = state
         .services
-        .users
-        .replace_identifications(
+        .identifications
+        .replace(
             KIND,
             &user_id,
             &email_address,

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use roster_domain::FieldErrorKind;
+use roster_model::Patch;
 use roster_wire::passwords::{
     RemovePasswordRequest, SetPasswordCompromisedRequest, VerifyPasswordRequest,
     VerifyPasswordResponse,
@@ -42,11 +43,7 @@ async fn verify_password(
     let Some(password) = body.password else {
         return Err(ApiError::field("password", FieldErrorKind::Missing));
     };
-    state
-        .services
-        .users
-        .verify_password(&user_id, &password)
-        .await?;
+    state.services.passwords.verify(&user_id, &password).await?;
     Ok(Json(VerifyPasswordResponse { verified: true }))
 }
 
@@ -65,8 +62,8 @@ async fn remove_password(
 ) -> Result<Json<wire::User>, ApiError> {
     let user = state
         .services
-        .users
-        .remove_password(&user_id, body.sign_out_of_other_sessions == Some(true))
+        .passwords
+        .remove(&user_id, body.sign_out_of_other_sessions == Some(true))
         .await?;
     Ok(Json(render(&state, &user)))
 }
@@ -86,8 +83,8 @@ async fn set_compromised(
 ) -> Result<Json<wire::User>, ApiError> {
     let user = state
         .services
-        .users
-        .set_password_compromised(&user_id, true, body.revoke_all_sessions == Some(Some(true)))
+        .passwords
+        .set_compromised(&user_id, true, body.revoke_all_sessions == Patch::Set(true))
         .await?;
     Ok(Json(render(&state, &user)))
 }
@@ -105,8 +102,8 @@ async fn unset_compromised(
 ) -> Result<Json<wire::User>, ApiError> {
     let user = state
         .services
-        .users
-        .set_password_compromised(&user_id, false, false)
+        .passwords
+        .set_compromised(&user_id, false, false)
         .await?;
     Ok(Json(render(&state, &user)))
 }

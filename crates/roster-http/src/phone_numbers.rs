@@ -52,8 +52,8 @@ async fn create_phone_number(
     let phone_number = required("phone_number", body.phone_number)?;
     let identification = state
         .services
-        .users
-        .create_identification(
+        .identifications
+        .create(
             KIND,
             NewIdentification {
                 user_id,
@@ -79,7 +79,7 @@ async fn get_phone_number(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<PhoneNumber> {
-    let identification = state.services.users.get_identification(KIND, &id).await?;
+    let identification = state.services.identifications.get(KIND, &id).await?;
     Ok(Json(PhoneNumber::from_model(&identification)))
 }
 
@@ -98,8 +98,8 @@ async fn update_phone_number(
 ) -> ApiResult<PhoneNumber> {
     let identification = state
         .services
-        .users
-        .update_identification(
+        .identifications
+        .update(
             KIND,
             &id,
             IdentificationChanges {
@@ -126,8 +126,8 @@ async fn delete_phone_number(
 ) -> ApiResult<DeletedObject> {
     state
         .services
-        .users
-        .delete_identification(KIND, &id, None)
+        .identifications
+        .delete(KIND, &id, None)
         .await?;
     Ok(Json(DeletedObject::new("phone_number", id)))
 }
@@ -180,8 +180,8 @@ async fn replace_phone_number(
     let phone_number = required("phone_number", body.phone_number)?;
     let identification = state
         .services
-        .users
-        .replace_identifications(
+        .identifications
+        .replace(
             KIND,
             &user_id,
             &phone_number,

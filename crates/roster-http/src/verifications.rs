@@ -32,7 +32,7 @@ pub(crate) async fn prepare(
     kind: IdentificationKind,
     id: &str,
 ) -> Result<Json<VerificationObject>, ApiError> {
-    let verification = state.services.users.prepare_verification(kind, id).await?;
+    let verification = state.services.verifications.prepare(kind, id).await?;
     Ok(Json(VerificationObject::from_model(&verification)))
 }
 
@@ -46,8 +46,8 @@ pub(crate) async fn attempt(
     let code = required("code", body.code)?;
     let verification = state
         .services
-        .users
-        .attempt_verification(kind, id, &verification_id, &code)
+        .verifications
+        .attempt(kind, id, &verification_id, &code)
         .await?;
     Ok(Json(VerificationObject::from_model(&verification)))
 }

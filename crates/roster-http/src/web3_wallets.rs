@@ -34,8 +34,8 @@ async fn delete_web3_wallet(
 ) -> Result<Json<DeletedObject>, ApiError> {
     state
         .services
-        .users
-        .delete_identification(IdentificationKind::Web3Wallet, &id, Some(&user_id))
+        .identifications
+        .delete(IdentificationKind::Web3Wallet, &id, Some(&user_id))
         .await?;
     Ok(Json(DeletedObject::new("web3_wallet", id)))
 }

@@ -9,7 +9,6 @@ pub mod common;
 pub mod email_addresses;
 pub mod errors;
 pub mod mfa;
-mod nullable;
 pub mod passwords;
 pub mod phone_numbers;
 mod schema;
@@ -17,5 +16,3 @@ pub mod sessions;
 pub mod users;
 pub mod verifications;
 pub mod webhooks;
-
-pub use nullable::double_option;

@@ -5,7 +5,7 @@ use roster_model::webhooks::{Delivery as ModelDelivery, WebhookEndpoint as Model
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::nullable::double_option;
+use roster_model::Patch;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
 pub struct WebhookEndpoint {
@@ -47,9 +47,9 @@ pub struct CreateWebhookEndpointRequest {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct UpdateWebhookEndpointRequest {
     pub url: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
-    pub events: Option<Option<Vec<String>>>,
+    pub events: Patch<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
