@@ -5,15 +5,25 @@
 //! identifier, and one of each kind the instance requires; only a verified phone number is a
 //! second factor. Each change is one transaction, checked before anything is written.
 
+use std::sync::Arc;
+
 use roster_model::ids::{IdPrefix, new_id};
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::{Identification, IdentificationKind, User, Verification};
 use roster_store::Tx;
 
+use crate::context::Context;
 use crate::error::{DomainError, DomainResult, FieldErrorKind};
+use crate::events::Events;
+use crate::identifiers;
 use crate::messages::{self, Language};
-use crate::users::{Users, identifiers, write};
+use crate::user_record::{load_for_update, updated, write};
 use crate::validate;
+
+#[derive(Clone)]
+pub struct Identifications {
+    cx: Arc<Context>,
+}
 
 /// `POST /email_addresses` or `POST /phone_numbers`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -54,8 +64,12 @@ fn not_found(kind: IdentificationKind, id: &str) -> DomainError {
     }
 }
 
-impl Users {
-    pub async fn create_identification(
+impl Identifications {
+    pub fn new(cx: Arc<Context>) -> Self {
+        Identifications { cx }
+    }
+
+    pub async fn create(
         &self,
         kind: IdentificationKind,
         input: NewIdentification,
@@ -77,7 +91,7 @@ impl Users {
         }
 
         let now = now_millis();
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.cx.store().begin().await?;
         let mut user = tx
             .load_user(&input.user_id)
             .await?
@@ -107,43 +121,35 @@ impl Users {
             if kind == IdentificationKind::EmailAddress
                 && input.notify_primary_email_address_changed
             {
-                notify_primary_changed(&mut tx, &user, previous.as_deref(), now, self.events())
-                    .await?;
+                notify_primary_changed(
+                    &mut tx,
+                    &user,
+                    previous.as_deref(),
+                    now,
+                    self.cx.events.as_ref(),
+                )
+                .await?;
             }
         }
         stamp_two_factor(&mut user, had_two_factor, now);
         write(&mut tx, &mut user, now).await?;
-        self.updated(&mut tx, user.banned, &user, now).await?;
+        updated(&self.cx, &mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(identification)
     }
 
-    pub async fn get_identification(
-        &self,
-        kind: IdentificationKind,
-        id: &str,
-    ) -> DomainResult<Identification> {
-        let user_id = self
-            .store()
-            .identification_user(id)
-            .await?
-            .ok_or_else(|| not_found(kind, id))?;
-        let user = self
-            .store()
-            .get_user(&user_id)
-            .await?
-            .ok_or_else(|| not_found(kind, id))?;
-        find(&user, kind, id).cloned()
+    pub async fn get(&self, kind: IdentificationKind, id: &str) -> DomainResult<Identification> {
+        get_identification(&self.cx, kind, id).await
     }
 
-    pub async fn update_identification(
+    pub async fn update(
         &self,
         kind: IdentificationKind,
         id: &str,
         changes: IdentificationChanges,
     ) -> DomainResult<Identification> {
         let now = now_millis();
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.cx.store().begin().await?;
         let mut user = load_owner(&mut tx, kind, id).await?;
         let mut identification = find(&user, kind, id)?.clone();
         let is_primary = primary_of(&user, kind) == Some(id);
@@ -216,27 +222,33 @@ impl Users {
             if kind == IdentificationKind::EmailAddress
                 && changes.notify_primary_email_address_changed
             {
-                notify_primary_changed(&mut tx, &user, previous.as_deref(), now, self.events())
-                    .await?;
+                notify_primary_changed(
+                    &mut tx,
+                    &user,
+                    previous.as_deref(),
+                    now,
+                    self.cx.events.as_ref(),
+                )
+                .await?;
             }
         }
         stamp_two_factor(&mut user, had_two_factor, now);
         write(&mut tx, &mut user, now).await?;
-        self.updated(&mut tx, user.banned, &user, now).await?;
+        updated(&self.cx, &mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(find(&user, kind, id)?.clone())
     }
 
     /// Deletes an identification; with `owner`, only if it belongs to that user (the routes
     /// under `/users/{id}`).
-    pub async fn delete_identification(
+    pub async fn delete(
         &self,
         kind: IdentificationKind,
         id: &str,
         owner: Option<&str>,
     ) -> DomainResult<()> {
         let now = now_millis();
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.cx.store().begin().await?;
         if let Some(owner) = owner
             && tx.load_user(owner).await?.is_none()
         {
@@ -268,14 +280,14 @@ impl Users {
         promote_default_second_factor(&mut tx, &mut user, now).await?;
         stamp_two_factor(&mut user, had_two_factor, now);
         write(&mut tx, &mut user, now).await?;
-        self.updated(&mut tx, user.banned, &user, now).await?;
+        updated(&self.cx, &mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// `PUT /users/{id}/email_address|phone_number`: every identifier of the kind is replaced
     /// by this one, which becomes primary.
-    pub async fn replace_identifications(
+    pub async fn replace(
         &self,
         kind: IdentificationKind,
         user_id: &str,
@@ -288,8 +300,8 @@ impl Users {
             .map_err(|error| DomainError::Invalid(vec![error]))?;
         self.ensure_kind_enabled(kind)?;
         let now = now_millis();
-        let mut tx = self.store().begin().await?;
-        let mut user = crate::users::load_for_update(&mut tx, user_id).await?;
+        let mut tx = self.cx.store().begin().await?;
+        let mut user = load_for_update(&mut tx, user_id).await?;
         identifiers::ensure_available(&mut tx, kind, value, &user.id).await?;
         let previous_primary = primary_of(&user, kind)
             .and_then(|id| user.identification(id))
@@ -327,20 +339,20 @@ impl Users {
                 &user,
                 previous_primary.as_deref(),
                 now,
-                self.events(),
+                self.cx.events.as_ref(),
             )
             .await?;
         }
         // A replaced number that was a second factor takes SMS codes away with it.
         stamp_two_factor(&mut user, had_two_factor, now);
         write(&mut tx, &mut user, now).await?;
-        self.updated(&mut tx, user.banned, &user, now).await?;
+        updated(&self.cx, &mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(identification)
     }
 
     fn ensure_kind_enabled(&self, kind: IdentificationKind) -> DomainResult<()> {
-        let settings = self.settings();
+        let settings = self.cx.settings();
         let attribute = match kind {
             IdentificationKind::EmailAddress => settings.email_address,
             IdentificationKind::PhoneNumber => settings.phone_number,
@@ -359,13 +371,32 @@ impl Users {
     }
 
     fn kind_required(&self, kind: IdentificationKind) -> bool {
-        let settings = self.settings();
+        let settings = self.cx.settings();
         match kind {
             IdentificationKind::EmailAddress => settings.email_address.required,
             IdentificationKind::PhoneNumber => settings.phone_number.required,
             IdentificationKind::Web3Wallet => settings.web3_wallet.required,
         }
     }
+}
+
+/// The identification `id`, if it is of `kind`, read outside any transaction.
+pub(crate) async fn get_identification(
+    cx: &Context,
+    kind: IdentificationKind,
+    id: &str,
+) -> DomainResult<Identification> {
+    let user_id = cx
+        .store()
+        .identification_user(id)
+        .await?
+        .ok_or_else(|| not_found(kind, id))?;
+    let user = cx
+        .store()
+        .get_user(&user_id)
+        .await?
+        .ok_or_else(|| not_found(kind, id))?;
+    find(&user, kind, id).cloned()
 }
 
 /// Loads, for writing, the user owning identification `id`.
@@ -499,7 +530,7 @@ pub(crate) async fn notify_primary_changed(
     user: &User,
     previous: Option<&str>,
     now: Millis,
-    events: Option<&crate::events::Events>,
+    events: Option<&Events>,
 ) -> DomainResult<()> {
     let Some(previous) = previous else {
         return Ok(());

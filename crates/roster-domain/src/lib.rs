@@ -8,9 +8,13 @@
 //! written, and a failure anywhere drops the transaction, so a refused request changes nothing.
 
 pub mod api_keys;
+pub mod breached;
+pub mod context;
 pub mod error;
 pub mod events;
+mod hashing;
 pub mod identifications;
+mod identifiers;
 mod lockout;
 pub mod messages;
 pub mod metadata;
@@ -21,33 +25,44 @@ pub mod secret_keys;
 pub mod sessions;
 pub mod settings;
 pub mod signing_keys;
+mod user_record;
 pub mod users;
 mod validate;
 pub mod verifications;
 pub mod webhooks;
 
 pub use api_keys::{ApiKeys, KeyEnvironment, NewApiKey};
+pub use context::Context;
 pub use error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 pub use events::{EventPayloads, Events, emit_event};
+pub use identifications::Identifications;
+pub use mfa::SecondFactors;
+pub use passwords::Passwords;
 pub use secret_keys::SecretKeys;
 pub use sessions::Sessions;
 pub use settings::InstanceSettings;
 pub use signing_keys::SigningKeys;
 pub use users::Users;
+pub use verifications::Verifications;
 pub use webhooks::Webhooks;
 
-use roster_store::Store;
+use std::sync::Arc;
 
-/// Every use case, sharing one store and one set of instance settings.
+/// Every use case. The user-facing services share one `Context`; a new one is a module and
+/// one line in `Services::new`.
 #[derive(Clone)]
 pub struct Services {
     pub users: Users,
+    pub identifications: Identifications,
+    pub verifications: Verifications,
+    pub second_factors: SecondFactors,
+    pub passwords: Passwords,
     pub api_keys: ApiKeys,
     pub sessions: Sessions,
     pub webhooks: Webhooks,
 }
 
-/// What sessions and webhooks need besides the store: the outbox writer, the token signing
+/// What sessions and webhooks need besides the context: the outbox writer, the token signing
 /// keys, the tokens' issuer, and the delivery retry schedule.
 pub struct SessionAndWebhookSettings {
     pub events: Events,
@@ -56,17 +71,16 @@ pub struct SessionAndWebhookSettings {
     pub issuer: String,
     pub retry_schedule: webhooks::RetrySchedule,
     /// Shared with `events` and the delivery worker: notified when deliveries are queued.
-    pub delivery_wake: std::sync::Arc<tokio::sync::Notify>,
+    pub delivery_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Services {
+    /// The context takes `outbound.events` as its outbox writer.
     pub fn new(
-        store: Store,
-        settings: InstanceSettings,
-        secret_keys: SecretKeys,
+        context: Context,
         bootstrap_key: Option<&str>,
         outbound: SessionAndWebhookSettings,
-    ) -> DomainResult<Self> {
+    ) -> Self {
         let SessionAndWebhookSettings {
             events,
             signing_keys,
@@ -74,17 +88,17 @@ impl Services {
             retry_schedule,
             delivery_wake,
         } = outbound;
-        let webhook_keys = std::sync::Arc::new(secret_keys.clone());
-        Ok(Services {
-            users: Users::new(store.clone(), settings, secret_keys)?.with_events(events.clone()),
+        let cx = Arc::new(context.with_events(events.clone()));
+        let store = cx.store.clone();
+        Services {
+            users: Users::new(cx.clone()),
+            identifications: Identifications::new(cx.clone()),
+            verifications: Verifications::new(cx.clone()),
+            second_factors: SecondFactors::new(cx.clone()),
+            passwords: Passwords::new(cx.clone()),
             api_keys: ApiKeys::new(store.clone(), bootstrap_key),
-            sessions: Sessions::new(
-                store.clone(),
-                events,
-                std::sync::Arc::new(signing_keys),
-                issuer,
-            ),
-            webhooks: Webhooks::new(store, webhook_keys, retry_schedule, delivery_wake),
-        })
+            sessions: Sessions::new(store.clone(), events, Arc::new(signing_keys), issuer),
+            webhooks: Webhooks::new(store, cx.secret_keys.clone(), retry_schedule, delivery_wake),
+        }
     }
 }

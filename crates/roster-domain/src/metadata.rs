@@ -1,6 +1,6 @@
 //! The three metadata tiers and how they change: deep merge (PATCH …/metadata) and replace.
 
-use roster_model::users::Metadata;
+use roster_model::users::{Metadata, User};
 use serde_json::Value;
 
 use crate::error::{DomainError, FieldErrorKind};
@@ -59,6 +59,36 @@ pub(crate) fn merged(
     }
     check_size(param, &result)?;
     Ok(result)
+}
+
+/// Replaces each given tier of `user` whole (`PUT …/metadata`, and update and create).
+pub(crate) fn replace_tiers(user: &mut User, changes: &MetadataChanges) -> Result<(), DomainError> {
+    let [public, private, unsafe_] = changes.tiers();
+    if let Some(value) = public.1 {
+        user.public_metadata = replacement(public.0, value)?;
+    }
+    if let Some(value) = private.1 {
+        user.private_metadata = replacement(private.0, value)?;
+    }
+    if let Some(value) = unsafe_.1 {
+        user.unsafe_metadata = replacement(unsafe_.0, value)?;
+    }
+    Ok(())
+}
+
+/// Deep-merges each given tier into `user`'s (`PATCH …/metadata`).
+pub(crate) fn merge_tiers(user: &mut User, changes: &MetadataChanges) -> Result<(), DomainError> {
+    let [public, private, unsafe_] = changes.tiers();
+    if let Some(patch) = public.1 {
+        user.public_metadata = merged(public.0, &user.public_metadata, patch)?;
+    }
+    if let Some(patch) = private.1 {
+        user.private_metadata = merged(private.0, &user.private_metadata, patch)?;
+    }
+    if let Some(patch) = unsafe_.1 {
+        user.unsafe_metadata = merged(unsafe_.0, &user.unsafe_metadata, patch)?;
+    }
+    Ok(())
 }
 
 fn merge_into(stored: &mut Metadata, patch: &Metadata) {

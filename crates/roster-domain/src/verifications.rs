@@ -7,6 +7,8 @@
 //! (attempts used up) or `expired`. Every check also counts against the user's lockout
 //! counter, exactly as `verify_totp` does.
 
+use std::sync::Arc;
+
 use rand::Rng;
 use roster_model::ids::{IdPrefix, new_id};
 use roster_model::messages::{Channel, CodeVerification};
@@ -16,10 +18,18 @@ use roster_model::users::{
 };
 use subtle::ConstantTimeEq;
 
+use crate::context::Context;
 use crate::error::{DomainError, DomainResult, FieldErrorKind};
-use crate::identifications::{find, load_owner, replace};
+use crate::identifications::{find, get_identification, load_owner, replace};
+use crate::lockout::{attempt_failed, attempt_succeeded, begin_attempt};
 use crate::messages::{self, Language};
-use crate::users::{Users, write};
+use crate::user_record::{updated, write};
+
+/// One-time codes that verify an email address or phone number.
+#[derive(Clone)]
+pub struct Verifications {
+    cx: Arc<Context>,
+}
 
 fn strategy_for(kind: IdentificationKind) -> DomainResult<(VerificationStrategy, Channel)> {
     match kind {
@@ -35,20 +45,24 @@ fn digest_label(verification_id: &str) -> String {
     format!("verification code {verification_id}:")
 }
 
-impl Users {
+impl Verifications {
+    pub fn new(cx: Arc<Context>) -> Self {
+        Verifications { cx }
+    }
+
     /// Sends a fresh code to the identification and returns the pending verification.
-    pub async fn prepare_verification(
+    pub async fn prepare(
         &self,
         kind: IdentificationKind,
         identification_id: &str,
     ) -> DomainResult<CodeVerification> {
         let (strategy, channel) = strategy_for(kind)?;
-        let policy = self.settings().verification;
+        let policy = self.cx.settings().verification;
         let now = now_millis();
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let id = new_id(IdPrefix::Verification);
         let verification = CodeVerification {
-            code_digest: self.secret_keys().digest(&digest_label(&id), &code),
+            code_digest: self.cx.secret_keys.digest(&digest_label(&id), &code),
             id,
             identification_id: identification_id.to_owned(),
             user_id: String::new(),
@@ -60,7 +74,7 @@ impl Users {
             created_at: now,
             updated_at: now,
         };
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.cx.store().begin().await?;
         let mut user = load_owner(&mut tx, kind, identification_id).await?;
         let mut identification = find(&user, kind, identification_id)?.clone();
         if let Some(last) = tx.last_verification_at(identification_id).await? {
@@ -91,17 +105,17 @@ impl Users {
             verification.expire_at,
             (policy.code_valid_seconds.max(1) + 59) / 60,
         )
-        .enqueue(&mut tx, &user, now, self.events())
+        .enqueue(&mut tx, &user, now, self.cx.events.as_ref())
         .await?;
         write(&mut tx, &mut user, now).await?;
-        self.updated(&mut tx, user.banned, &user, now).await?;
+        updated(&self.cx, &mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(verification)
     }
 
     /// Checks `code` against verification `verification_id` of the identification. A wrong
     /// or late code is not an error: it shows in the returned status.
-    pub async fn attempt_verification(
+    pub async fn attempt(
         &self,
         kind: IdentificationKind,
         identification_id: &str,
@@ -110,8 +124,8 @@ impl Users {
     ) -> DomainResult<CodeVerification> {
         let now = now_millis();
         // The identification must exist and be of this kind (404 otherwise).
-        self.get_identification(kind, identification_id).await?;
-        let stored = self.store().verification(verification_id).await?;
+        get_identification(&self.cx, kind, identification_id).await?;
+        let stored = self.cx.store().verification(verification_id).await?;
         let stored = stored
             .filter(|v| v.identification_id == identification_id)
             .ok_or_else(|| {
@@ -126,21 +140,21 @@ impl Users {
             VerificationStatus::Unverified => {}
         }
 
-        let attempt = self
-            .begin_attempt(&stored.user_id, CredentialClass::OneTimeCode)
-            .await?;
+        let attempt =
+            begin_attempt(&self.cx, &stored.user_id, CredentialClass::OneTimeCode).await?;
         let given = code.trim();
         let matches = self
-            .secret_keys()
+            .cx
+            .secret_keys
             .digest_candidates(&digest_label(&stored.id), given)
             .iter()
             .any(|candidate| bool::from(candidate.as_bytes().ct_eq(stored.code_digest.as_bytes())));
         let result = self.finish_attempt(kind, stored, Some(matches), now).await;
         match &result {
             Ok(v) if v.status == VerificationStatus::Verified => {
-                self.attempt_succeeded(attempt).await?
+                attempt_succeeded(&self.cx, attempt).await?
             }
-            _ => self.attempt_failed(attempt).await?,
+            _ => attempt_failed(&self.cx, attempt).await?,
         }
         result
     }
@@ -154,7 +168,7 @@ impl Users {
         matched: Option<bool>,
         now: i64,
     ) -> DomainResult<CodeVerification> {
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.cx.store().begin().await?;
         // The owner is locked first, as every write that touches a user's rows does: the
         // deletion of an identification (which removes its verifications) locks the user and
         // then these rows, and the opposite order here could deadlock with it on PostgreSQL.
@@ -198,7 +212,7 @@ impl Users {
             tx.update_identification(&identification).await?;
             replace(&mut user, &identification);
             write(&mut tx, &mut user, now).await?;
-            self.updated(&mut tx, user.banned, &user, now).await?;
+            updated(&self.cx, &mut tx, user.banned, &user, now).await?;
         }
         tx.commit().await?;
         Ok(verification)

@@ -288,11 +288,7 @@ async fn create(
         reserved_for_second_factor: changes.reserved_for_second_factor,
         notify_primary_email_address_changed: changes.notify_primary_email_address_changed,
     };
-    Ok(state
-        .services
-        .users
-        .create_identification(kind, input)
-        .await?)
+    Ok(state.services.identifications.create(kind, input).await?)
 }
 
 async fn get(
@@ -300,7 +296,7 @@ async fn get(
     kind: IdentificationKind,
     id: &str,
 ) -> Result<Identification, ApiError> {
-    Ok(state.services.users.get_identification(kind, id).await?)
+    Ok(state.services.identifications.get(kind, id).await?)
 }
 
 async fn update(
@@ -311,8 +307,8 @@ async fn update(
 ) -> Result<Identification, ApiError> {
     Ok(state
         .services
-        .users
-        .update_identification(kind, id, changes)
+        .identifications
+        .update(kind, id, changes)
         .await?)
 }
 
@@ -325,8 +321,8 @@ async fn delete(
 ) -> ApiResult<DeletedObject> {
     state
         .services
-        .users
-        .delete_identification(kind, &id, user_id)
+        .identifications
+        .delete(kind, &id, user_id)
         .await?;
     Ok(Json(DeletedObject::new(kind.as_str(), id)))
 }
@@ -348,8 +344,8 @@ async fn replace(
     };
     Ok(state
         .services
-        .users
-        .replace_identifications(
+        .identifications
+        .replace(
             kind,
             user_id,
             &value,
@@ -364,7 +360,7 @@ async fn prepare(
     kind: IdentificationKind,
     id: &str,
 ) -> ApiResult<VerificationObject> {
-    let verification = state.services.users.prepare_verification(kind, id).await?;
+    let verification = state.services.verifications.prepare(kind, id).await?;
     Ok(Json(VerificationObject::from_model(&verification)))
 }
 
@@ -378,8 +374,8 @@ async fn attempt(
     let code = required("code", body.code)?;
     let verification = state
         .services
-        .users
-        .attempt_verification(kind, id, &verification_id, &code)
+        .verifications
+        .attempt(kind, id, &verification_id, &code)
         .await?;
     Ok(Json(VerificationObject::from_model(&verification)))
 }

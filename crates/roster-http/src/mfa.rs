@@ -38,7 +38,11 @@ async fn verify_totp(
     let Some(code) = body.code else {
         return Err(ApiError::field("code", FieldErrorKind::Missing));
     };
-    let code_type = state.services.users.verify_totp(&user_id, &code).await?;
+    let code_type = state
+        .services
+        .second_factors
+        .verify_totp(&user_id, &code)
+        .await?;
     Ok(Json(VerifyTotpResponse {
         verified: true,
         code_type: match code_type {
@@ -59,7 +63,7 @@ async fn delete_totp(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> Result<Json<UserIdResponse>, ApiError> {
-    state.services.users.delete_totp(&user_id).await?;
+    state.services.second_factors.delete_totp(&user_id).await?;
     Ok(Json(UserIdResponse { user_id }))
 }
 
@@ -74,7 +78,11 @@ async fn delete_backup_codes(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> Result<Json<UserIdResponse>, ApiError> {
-    state.services.users.delete_backup_codes(&user_id).await?;
+    state
+        .services
+        .second_factors
+        .delete_backup_codes(&user_id)
+        .await?;
     Ok(Json(UserIdResponse { user_id }))
 }
 
@@ -89,6 +97,6 @@ async fn disable_mfa(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> Result<Json<UserIdResponse>, ApiError> {
-    state.services.users.disable_mfa(&user_id).await?;
+    state.services.second_factors.disable_mfa(&user_id).await?;
     Ok(Json(UserIdResponse { user_id }))
 }

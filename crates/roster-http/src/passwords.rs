@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use roster_domain::FieldErrorKind;
+use roster_model::Patch;
 use roster_wire::passwords::{
     RemovePasswordRequest, SetPasswordCompromisedRequest, VerifyPasswordRequest,
     VerifyPasswordResponse,
@@ -42,27 +43,23 @@ async fn verify_password(
     let Some(password) = body.password else {
         return Err(ApiError::field("password", FieldErrorKind::Missing));
     };
-    state
-        .services
-        .users
-        .verify_password(&user_id, &password)
-        .await?;
+    state.services.passwords.verify(&user_id, &password).await?;
     Ok(Json(VerifyPasswordResponse { verified: true }))
 }
 
 crate::users::user_routes! {
     post "/users/{user_id}/remove_password", "passwords", "The user, without a password.",
         remove_password(user_id, body: RemovePasswordRequest)
-            => users.remove_password(&user_id, body.sign_out_of_other_sessions == Some(true));
+            => passwords.remove(&user_id, body.sign_out_of_other_sessions == Some(true));
     post "/users/{user_id}/password/set_compromised", "passwords",
         "The user, whose password must be reset.",
         set_compromised(user_id, body: SetPasswordCompromisedRequest)
-            => users.set_password_compromised(
+            => passwords.set_compromised(
                 &user_id,
                 true,
-                body.revoke_all_sessions == Some(Some(true)),
+                body.revoke_all_sessions == Patch::Set(true),
             );
     post "/users/{user_id}/password/unset_compromised", "passwords",
         "The user, whose password no longer needs a reset.",
-        unset_compromised(user_id) => users.set_password_compromised(&user_id, false, false);
+        unset_compromised(user_id) => passwords.set_compromised(&user_id, false, false);
 }

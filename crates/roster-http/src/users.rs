@@ -6,6 +6,7 @@ use roster_domain::metadata::MetadataChanges;
 use roster_domain::passwords::PasswordFields;
 use roster_domain::users::{IdentificationStatus, ListUsers, NewUser, UserChanges};
 use roster_domain::{DomainResult, FieldErrorKind};
+use roster_model::Patch;
 use roster_model::users::User as ModelUser;
 use roster_wire::common::{DeletedObject, TotalCount};
 use roster_wire::users::{
@@ -278,9 +279,9 @@ fn requested_metadata(body: MetadataRequest) -> MetadataChanges {
 
 /// The three metadata tiers of a request, each `null` kept apart from absent.
 fn metadata_changes(
-    public: Option<Option<serde_json::Value>>,
-    private: Option<Option<serde_json::Value>>,
-    unsafe_: Option<Option<serde_json::Value>>,
+    public: Patch<serde_json::Value>,
+    private: Patch<serde_json::Value>,
+    unsafe_: Patch<serde_json::Value>,
 ) -> MetadataChanges {
     MetadataChanges {
         public_metadata: metadata_value(public),

@@ -7,7 +7,10 @@
 
 pub mod ids;
 pub mod messages;
+pub mod patch;
 pub mod sessions;
 pub mod time;
 pub mod users;
 pub mod webhooks;
+
+pub use patch::Patch;

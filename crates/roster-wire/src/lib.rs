@@ -10,7 +10,6 @@ pub mod email_addresses;
 pub mod errors;
 pub mod list_query;
 pub mod mfa;
-mod nullable;
 pub mod passwords;
 pub mod phone_numbers;
 mod schema;
@@ -18,5 +17,3 @@ pub mod sessions;
 pub mod users;
 pub mod verifications;
 pub mod webhooks;
-
-pub use nullable::double_option;

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::nullable::double_option;
+use roster_model::Patch;
 
 /// `POST /users/{id}/verify_password`.
 #[derive(Clone, Default, Deserialize, PartialEq, Eq, ToSchema)]
@@ -35,7 +35,7 @@ pub struct RemovePasswordRequest {
 /// `POST /users/{id}/password/set_compromised`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct SetPasswordCompromisedRequest {
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default)]
     #[schema(value_type = Option<bool>)]
-    pub revoke_all_sessions: Option<Option<bool>>,
+    pub revoke_all_sessions: Patch<bool>,
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::list_query::{FromPairs, ListQuery, QueryError};
-use crate::nullable::double_option;
+use roster_model::Patch;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]
 pub struct WebhookEndpoint {
@@ -48,9 +48,9 @@ pub struct CreateWebhookEndpointRequest {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, ToSchema)]
 pub struct UpdateWebhookEndpointRequest {
     pub url: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
-    pub events: Option<Option<Vec<String>>>,
+    pub events: Patch<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, ToSchema)]

@@ -163,18 +163,15 @@ impl Application {
             retry_schedule: config.webhooks.retry_schedule(),
             delivery_wake: delivery_wake.clone(),
         };
-        let mut services = Services::new(
+        let mut context = roster_domain::Context::new(
             store.clone(),
             instance_settings(&config),
             secret_keys::load(&config)?,
-            config.secret_key.as_deref(),
-            outbound,
         )?;
         if let Some(url) = &config.instance.password_policy.breached_range_api {
-            services.users = services
-                .users
-                .with_breached_range_api(breached::HttpRangeApi::new(url)?);
+            context = context.with_breached_range_api(breached::HttpRangeApi::new(url)?);
         }
+        let mut services = Services::new(context, config.secret_key.as_deref(), outbound);
         services.webhooks = services
             .webhooks
             .clone()

@@ -209,19 +209,19 @@ async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
             println!("revoked {id}");
         }
         KeysCommand::Reseal => {
-            let secret_keys = roster::secret_keys::load(&config)?;
+            let context = std::sync::Arc::new(roster_domain::Context::new(
+                store.clone(),
+                roster::instance_settings(&config),
+                roster::secret_keys::load(&config)?,
+            )?);
             let webhooks = roster_domain::Webhooks::new(
                 store.clone(),
-                std::sync::Arc::new(secret_keys.clone()),
+                context.secret_keys(),
                 roster_domain::webhooks::RetrySchedule::default(),
                 std::sync::Arc::default(),
             );
-            let users = roster_domain::Users::new(
-                store.clone(),
-                roster::instance_settings(&config),
-                secret_keys,
-            )?;
-            let count = users.reseal_totp_secrets().await?;
+            let second_factors = roster_domain::SecondFactors::new(context);
+            let count = second_factors.reseal_totp_secrets().await?;
             println!("re-sealed {count} TOTP secrets under the current encryption key");
             let count = webhooks.reseal_secrets().await?;
             println!("re-sealed {count} webhook signing secrets under the current encryption key");

@@ -5,13 +5,25 @@
 pub mod backup_codes;
 pub mod totp;
 
+use std::sync::Arc;
+
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::{CredentialClass, User};
 use roster_store::{BackupCodeRecord, Tx};
 
+use crate::context::Context;
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
+use crate::identifications::{release_second_factor_numbers, stamp_two_factor};
+use crate::lockout::{attempt_failed, attempt_succeeded, begin_attempt};
 use crate::secret_keys::{Sealed, SecretKeys};
-use crate::users::Users;
+use crate::user_record::{self, load_for_update};
+
+/// TOTP and backup codes: checking one, turning them off, re-sealing after a key rotation.
+/// Setting them is part of creating or updating a user (`SecondFactorsInput`).
+#[derive(Clone)]
+pub struct SecondFactors {
+    cx: Arc<Context>,
+}
 
 /// Which kind of code `verify_totp` accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,11 +41,6 @@ pub(crate) struct SecondFactorsInput {
 }
 
 impl SecondFactorsInput {
-    /// Nothing was requested: writing it changes nothing.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.totp.is_none() && self.backup_codes.is_none()
-    }
-
     /// Checks and prepares `totp_secret` and `backup_codes` for `user_id`.
     pub(crate) fn prepare(
         user_id: &str,
@@ -114,12 +121,17 @@ fn looks_like_totp(code: &str) -> bool {
     code.len() == totp::DIGITS && code.bytes().all(|b| b.is_ascii_digit())
 }
 
-impl Users {
+impl SecondFactors {
+    pub fn new(cx: Arc<Context>) -> Self {
+        SecondFactors { cx }
+    }
+
     /// `POST /users/{id}/verify_totp`: a current TOTP code or an unused backup code. Every
     /// check is counted against the lockout limit; a locked user is refused even with a right
     /// code.
     pub async fn verify_totp(&self, user_id: &str, code: &str) -> DomainResult<CodeType> {
         let user = self
+            .cx
             .store()
             .get_user(user_id)
             .await?
@@ -132,16 +144,14 @@ impl Users {
         if !looks_like_totp(code) && !user.backup_code_enabled {
             return Err(DomainError::TotpInvalidLength);
         }
-        let attempt = self
-            .begin_attempt(user_id, CredentialClass::SecondFactor)
-            .await?;
+        let attempt = begin_attempt(&self.cx, user_id, CredentialClass::SecondFactor).await?;
         match self.check_second_factor(&user, code).await? {
             Some(code_type) => {
-                self.attempt_succeeded(attempt).await?;
+                attempt_succeeded(&self.cx, attempt).await?;
                 Ok(code_type)
             }
             None => {
-                self.attempt_failed(attempt).await?;
+                attempt_failed(&self.cx, attempt).await?;
                 Err(DomainError::TotpIncorrectCode)
             }
         }
@@ -150,17 +160,18 @@ impl Users {
     async fn check_second_factor(&self, user: &User, code: &str) -> DomainResult<Option<CodeType>> {
         if user.totp_enabled
             && looks_like_totp(code)
-            && let Some(record) = self.store().totp_secret(&user.id).await?
+            && let Some(record) = self.cx.store().totp_secret(&user.id).await?
         {
             {
                 let secret =
-                    self.secret_keys()
+                    self.cx
+                        .secret_keys
                         .open(&record.key_id, &record.sealed_secret, &user.id)?;
                 let now_seconds = u64::try_from(now_millis() / 1000).unwrap_or_default();
                 if let Some(step) = totp::matching_step(&secret, code, now_seconds) {
                     // A right code whose step was already used is a replay: refused like a
                     // wrong one.
-                    let mut tx = self.store().begin().await?;
+                    let mut tx = self.cx.store().begin().await?;
                     let fresh = tx.use_totp_step(&user.id, step).await?;
                     tx.commit().await?;
                     return Ok(fresh.then_some(CodeType::Totp));
@@ -175,14 +186,15 @@ impl Users {
 
     /// Finds and deletes the matching backup code; the last one used turns backup codes off.
     async fn consume_backup_code(&self, user_id: &str, code: &str) -> DomainResult<bool> {
-        let stored = self.store().backup_codes(user_id).await?;
-        let mut found = backup_codes::find_keyed(code, &stored, self.secret_keys());
+        let stored = self.cx.store().backup_codes(user_id).await?;
+        let mut found = backup_codes::find_keyed(code, &stored, &self.cx.secret_keys);
         if found.is_none() && backup_codes::any_bcrypt(&stored) {
             // Imported bcrypt digests cost up to a second or more together: they queue on the
             // hashing pool like passwords, so they share its bound and its 429.
             let given = code.to_owned();
             found = self
-                .hashing()
+                .cx
+                .hashing
                 .run(move || backup_codes::find_bcrypt(&given, &stored))
                 .await?;
         }
@@ -190,7 +202,7 @@ impl Users {
             return Ok(false);
         };
         let now = now_millis();
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.cx.store().begin().await?;
         // The user is locked before its codes, the order every write to a user keeps (two
         // orders could deadlock on PostgreSQL); it also makes two requests that use the last
         // two codes at once take turns, so the second sees none left and turns them off.
@@ -204,8 +216,8 @@ impl Users {
         if tx.count_backup_codes(user_id).await? == 0 {
             let totp = user.totp_enabled;
             set_second_factors(&mut user, totp, false, now);
-            crate::users::write(&mut tx, &mut user, now).await?;
-            self.updated(&mut tx, user.banned, &user, now).await?;
+            user_record::write(&mut tx, &mut user, now).await?;
+            user_record::updated(&self.cx, &mut tx, user.banned, &user, now).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -233,12 +245,12 @@ impl Users {
         backup: bool,
     ) -> DomainResult<()> {
         let now = now_millis();
-        let mut tx = self.store().begin().await?;
-        let mut user = crate::users::load_for_update(&mut tx, user_id).await?;
+        let mut tx = self.cx.store().begin().await?;
+        let mut user = load_for_update(&mut tx, user_id).await?;
         let had_two_factor = user.two_factor_enabled();
         if totp && backup {
             // Every second factor, SMS codes to reserved phone numbers included.
-            crate::identifications::release_second_factor_numbers(&mut tx, &mut user, now).await?;
+            release_second_factor_numbers(&mut tx, &mut user, now).await?;
         }
         if totp {
             tx.delete_totp_secret(user_id).await?;
@@ -249,9 +261,9 @@ impl Users {
         let keep_totp = user.totp_enabled && !totp;
         let keep_backup = user.backup_code_enabled && !backup;
         set_second_factors(&mut user, keep_totp, keep_backup, now);
-        crate::identifications::stamp_two_factor(&mut user, had_two_factor, now);
-        crate::users::write(&mut tx, &mut user, now).await?;
-        self.updated(&mut tx, user.banned, &user, now).await?;
+        stamp_two_factor(&mut user, had_two_factor, now);
+        user_record::write(&mut tx, &mut user, now).await?;
+        user_record::updated(&self.cx, &mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -259,15 +271,15 @@ impl Users {
     /// Re-seals every TOTP secret under the current key, after a key rotation. Returns how
     /// many were re-sealed.
     pub async fn reseal_totp_secrets(&self) -> DomainResult<usize> {
-        let keys = self.secret_keys();
+        let keys = &self.cx.secret_keys;
         let mut count = 0;
-        for (user_id, record) in self.store().all_totp_secrets().await? {
+        for (user_id, record) in self.cx.store().all_totp_secrets().await? {
             if record.key_id == keys.current_id() {
                 continue;
             }
             let secret = keys.open(&record.key_id, &record.sealed_secret, &user_id)?;
             let sealed = keys.seal(&secret, &user_id);
-            let mut tx = self.store().begin().await?;
+            let mut tx = self.cx.store().begin().await?;
             if tx
                 .reseal_totp_secret(&user_id, &record.key_id, &sealed.key_id, &sealed.bytes)
                 .await?

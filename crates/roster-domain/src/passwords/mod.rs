@@ -6,8 +6,6 @@
 //! A password or digest never reaches a log line or an error message: the types that carry
 //! them print redacted, and every failure names the rule, not the value.
 
-pub mod breached;
-mod hashing;
 mod policy;
 
 use std::fmt;
@@ -18,11 +16,20 @@ use roster_model::users::{CredentialClass, IdentificationKind, User};
 use roster_password::{Digest, DigestError, Hasher};
 use roster_store::PasswordRecord;
 
-pub use breached::RangeApi;
-pub(crate) use hashing::HashingPool;
+pub use crate::breached::RangeApi;
 
+use crate::breached;
+use crate::context::Context;
 use crate::error::{DomainError, DomainResult, FieldErrorKind};
-use crate::users::Users;
+use crate::lockout::{attempt_abandoned, attempt_failed, attempt_succeeded, begin_attempt};
+use crate::user_record::{self, load_for_update, present};
+
+/// `verify_password`, the removal of a password and its compromised flag; setting one is
+/// part of creating or updating a user (`prepare_password`).
+#[derive(Clone)]
+pub struct Passwords {
+    cx: Arc<Context>,
+}
 
 /// The password parameters of a create or update request.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -88,132 +95,137 @@ fn hasher_names() -> String {
         .join(", ")
 }
 
-impl Users {
-    /// Checks the password parameters and turns them into the digest to store, or `None` when
-    /// the request sets no password. Hashing happens here, before any transaction opens, so a
-    /// slow hash never holds the writer.
-    pub(crate) async fn prepare_password(
-        &self,
-        fields: &PasswordFields,
-        identifiers: &[String],
-        use_: PasswordUse,
-    ) -> DomainResult<Option<PasswordRecord>> {
-        if fields.password.is_some() && fields.password_digest.is_some() {
+/// Checks the password parameters and turns them into the digest to store, or `None` when
+/// the request sets no password. Hashing happens here, before any transaction opens, so a
+/// slow hash never holds the writer.
+pub(crate) async fn prepare_password(
+    cx: &Context,
+    fields: &PasswordFields,
+    identifiers: &[String],
+    use_: PasswordUse,
+) -> DomainResult<Option<PasswordRecord>> {
+    if fields.password.is_some() && fields.password_digest.is_some() {
+        return Err(DomainError::field(
+            "password_digest",
+            FieldErrorKind::ParamConflict {
+                other: "password".to_owned(),
+            },
+        ));
+    }
+    match (&fields.password_digest, &fields.password_hasher) {
+        (Some(_), None) => {
+            return Err(DomainError::field(
+                "password_hasher",
+                FieldErrorKind::ConditionalMissing {
+                    with: "password_digest".to_owned(),
+                },
+            ));
+        }
+        (None, Some(_)) => {
             return Err(DomainError::field(
                 "password_digest",
-                FieldErrorKind::ParamConflict {
-                    other: "password".to_owned(),
+                FieldErrorKind::ConditionalMissing {
+                    with: "password_hasher".to_owned(),
                 },
             ));
         }
-        match (&fields.password_digest, &fields.password_hasher) {
-            (Some(_), None) => {
-                return Err(DomainError::field(
-                    "password_hasher",
-                    FieldErrorKind::ConditionalMissing {
-                        with: "password_digest".to_owned(),
-                    },
-                ));
-            }
-            (None, Some(_)) => {
-                return Err(DomainError::field(
-                    "password_digest",
-                    FieldErrorKind::ConditionalMissing {
-                        with: "password_hasher".to_owned(),
-                    },
-                ));
-            }
-            _ => {}
-        }
-        if use_ == PasswordUse::Update && fields.skip_password_checks && fields.password.is_none() {
-            return Err(DomainError::field(
-                "skip_password_checks",
-                FieldErrorKind::ConditionalDisallowed {
-                    requires: "password".to_owned(),
-                },
-            ));
-        }
-        if fields.is_given() && !self.settings().password.enabled {
-            let param = if fields.password.is_some() {
-                "password"
-            } else {
-                "password_digest"
-            };
-            return Err(DomainError::field(
-                param,
-                FieldErrorKind::Unknown {
-                    reason: Some("passwords are not enabled on this instance".to_owned()),
-                },
-            ));
-        }
-        if let (Some(digest), Some(hasher)) = (&fields.password_digest, &fields.password_hasher) {
-            return import_digest(hasher, digest).map(Some);
-        }
-        let Some(password) = &fields.password else {
-            return Ok(None);
-        };
-        policy::check_size(password).map_err(|kind| DomainError::field("password", kind))?;
-        if !fields.skip_password_checks {
-            let policy = &self.settings().password_policy;
-            policy::check(password, policy, identifiers)
-                .map_err(|kind| DomainError::field("password", kind))?;
-            if policy.check_breached && self.is_breached(password).await {
-                return Err(DomainError::field(
-                    "password",
-                    FieldErrorKind::PasswordPwned,
-                ));
-            }
-        }
-        let digest = self.hashing().hash(password.clone()).await?;
-        Ok(Some(record_of(digest)))
+        _ => {}
     }
+    if use_ == PasswordUse::Update && fields.skip_password_checks && fields.password.is_none() {
+        return Err(DomainError::field(
+            "skip_password_checks",
+            FieldErrorKind::ConditionalDisallowed {
+                requires: "password".to_owned(),
+            },
+        ));
+    }
+    if fields.is_given() && !cx.settings().password.enabled {
+        let param = if fields.password.is_some() {
+            "password"
+        } else {
+            "password_digest"
+        };
+        return Err(DomainError::field(
+            param,
+            FieldErrorKind::Unknown {
+                reason: Some("passwords are not enabled on this instance".to_owned()),
+            },
+        ));
+    }
+    if let (Some(digest), Some(hasher)) = (&fields.password_digest, &fields.password_hasher) {
+        return import_digest(hasher, digest).map(Some);
+    }
+    let Some(password) = &fields.password else {
+        return Ok(None);
+    };
+    policy::check_size(password).map_err(|kind| DomainError::field("password", kind))?;
+    if !fields.skip_password_checks {
+        let policy = &cx.settings().password_policy;
+        policy::check(password, policy, identifiers)
+            .map_err(|kind| DomainError::field("password", kind))?;
+        if policy.check_breached && is_breached(cx, password).await {
+            return Err(DomainError::field(
+                "password",
+                FieldErrorKind::PasswordPwned,
+            ));
+        }
+    }
+    let digest = cx.hashing.hash(password.clone()).await?;
+    Ok(Some(record_of(digest)))
+}
 
-    /// Looks in every configured breach list. A list that cannot be read is logged and
-    /// skipped: an unreachable optional source must not stop every sign-up.
-    async fn is_breached(&self, password: &str) -> bool {
-        if breached::in_compiled_list(password) {
-            return true;
+/// Looks in every configured breach list. A list that cannot be read is logged and
+/// skipped: an unreachable optional source must not stop every sign-up.
+async fn is_breached(cx: &Context, password: &str) -> bool {
+    if breached::in_compiled_list(password) {
+        return true;
+    }
+    let policy = &cx.settings().password_policy;
+    if let Some(path) = policy.breached_file.clone() {
+        let given = password.to_owned();
+        let found = tokio::task::spawn_blocking(move || {
+            breached::in_sorted_file(&path, &given)
+                .map_err(|error| (path.display().to_string(), error))
+        })
+        .await;
+        match found {
+            Ok(Ok(true)) => return true,
+            Ok(Ok(false)) => {}
+            Ok(Err((path, error))) => {
+                tracing::warn!(%path, %error, "the breached-password file could not be searched");
+            }
+            Err(_) => tracing::warn!("the breached-password file search was interrupted"),
         }
-        let policy = &self.settings().password_policy;
-        if let Some(path) = policy.breached_file.clone() {
-            let given = password.to_owned();
-            let found = tokio::task::spawn_blocking(move || {
-                breached::in_sorted_file(&path, &given)
-                    .map_err(|error| (path.display().to_string(), error))
-            })
-            .await;
-            match found {
-                Ok(Ok(true)) => return true,
-                Ok(Ok(false)) => {}
-                Ok(Err((path, error))) => {
-                    tracing::warn!(%path, %error, "the breached-password file could not be searched");
-                }
-                Err(_) => tracing::warn!("the breached-password file search was interrupted"),
+    }
+    if let Some(api) = cx.breached_range_api.as_deref() {
+        match breached::in_range_api(api, password).await {
+            Ok(found) => return found,
+            Err(error) => {
+                tracing::warn!(%error, "the breached-password range API did not answer");
             }
         }
-        if let Some(api) = self.range_api() {
-            match breached::in_range_api(api, password).await {
-                Ok(found) => return found,
-                Err(error) => {
-                    tracing::warn!(%error, "the breached-password range API did not answer");
-                }
-            }
-        }
-        false
+    }
+    false
+}
+
+impl Passwords {
+    pub fn new(cx: Arc<Context>) -> Self {
+        Passwords { cx }
     }
 
     /// `POST /users/{id}/verify_password`. Counted against the lockout limit; a locked user is
     /// refused even with the right password. An unknown user or one without a password costs
     /// the same hash as a real check, so timing tells nothing.
-    pub async fn verify_password(&self, user_id: &str, password: &str) -> DomainResult<()> {
+    pub async fn verify(&self, user_id: &str, password: &str) -> DomainResult<()> {
         // The byte cap of new passwords, so that no check can cost more than one of the
         // longest password Roster would store: phpass and Symfony hash the whole password
         // once per round. Refused before any hashing, lookup or counted attempt.
         policy::check_size(password).map_err(|kind| DomainError::field("password", kind))?;
-        let user = self.store().get_user(user_id).await?;
+        let user = self.cx.store().get_user(user_id).await?;
         let exists = user.is_some();
         let found = match user {
             Some(user) if user.password_enabled => self
+                .cx
                 .store()
                 .password_digest(user_id)
                 .await?
@@ -221,7 +233,7 @@ impl Users {
             _ => None,
         };
         let Some((user, record)) = found else {
-            self.hashing().verify(None, password.to_owned()).await?;
+            self.cx.hashing.verify(None, password.to_owned()).await?;
             return Err(if exists {
                 DomainError::NoPasswordSet
             } else {
@@ -232,26 +244,24 @@ impl Users {
         // Queue first, so a full queue refuses before an attempt is counted; wait for a thread
         // only after counting, so no thread idles while the count is written. An attempt that
         // times out in the queue was never checked and is given back.
-        let admission = self.hashing().admit()?;
-        let attempt = self
-            .begin_attempt(&user.id, CredentialClass::Password)
-            .await?;
+        let admission = self.cx.hashing.admit()?;
+        let attempt = begin_attempt(&self.cx, &user.id, CredentialClass::Password).await?;
         let slot = match admission.start().await {
             Ok(slot) => slot,
             Err(error) => {
-                self.attempt_abandoned(attempt).await?;
+                attempt_abandoned(&self.cx, attempt).await?;
                 return Err(error);
             }
         };
-        let current = digest.is_current(self.hashing().params());
+        let current = digest.is_current(self.cx.hashing.params());
         let matched = slot
-            .verify(self.hashing(), Some(digest), password.to_owned())
+            .verify(&self.cx.hashing, Some(digest), password.to_owned())
             .await?;
         if !matched {
-            self.attempt_failed(attempt).await?;
+            attempt_failed(&self.cx, attempt).await?;
             return Err(DomainError::IncorrectPassword);
         }
-        self.attempt_succeeded(attempt).await?;
+        attempt_succeeded(&self.cx, attempt).await?;
         if !current {
             // The check succeeded: a busy pool or a failed write only postpones the upgrade to
             // the next check.
@@ -270,8 +280,8 @@ impl Users {
         old: &PasswordRecord,
         password: &str,
     ) -> DomainResult<()> {
-        let new = record_of(self.hashing().hash(password.to_owned()).await?);
-        let mut tx = self.store().begin().await?;
+        let new = record_of(self.cx.hashing.hash(password.to_owned()).await?);
+        let mut tx = self.cx.store().begin().await?;
         let upgraded = tx
             .upgrade_password_digest(user_id, old, &new, now_millis())
             .await?;
@@ -282,48 +292,48 @@ impl Users {
 
     /// `POST /users/{id}/remove_password`. A user without a password comes back unchanged.
     /// `sign_out` revokes the sessions active now.
-    pub async fn remove_password(&self, user_id: &str, sign_out: bool) -> DomainResult<User> {
+    pub async fn remove(&self, user_id: &str, sign_out: bool) -> DomainResult<User> {
         let now = now_millis();
-        let mut tx = self.store().begin().await?;
-        let mut user = crate::users::load_for_update(&mut tx, user_id).await?;
+        let mut tx = self.cx.store().begin().await?;
+        let mut user = load_for_update(&mut tx, user_id).await?;
         if !user.password_enabled {
-            return Ok(self.present(user, now));
+            return Ok(present(&self.cx, user, now));
         }
         tx.delete_password_digest(user_id).await?;
         user.password_enabled = false;
         user.password_last_updated_at = None;
         user.requires_password_reset = false;
-        crate::users::write(&mut tx, &mut user, now).await?;
+        user_record::write(&mut tx, &mut user, now).await?;
         if sign_out {
-            self.revoke_other_sessions(&mut tx, &user, None).await?;
+            user_record::revoke_sessions(&self.cx, &mut tx, &user).await?;
         }
-        self.updated(&mut tx, user.banned, &user, now).await?;
+        user_record::updated(&self.cx, &mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
-        Ok(self.present(user, now))
+        Ok(present(&self.cx, user, now))
     }
 
     /// `POST /users/{id}/password/set_compromised` and `/unset_compromised`: whether the user
     /// must reset the password at the next sign-in; `revoke_sessions` also ends every session.
-    pub async fn set_password_compromised(
+    pub async fn set_compromised(
         &self,
         user_id: &str,
         compromised: bool,
         revoke_sessions: bool,
     ) -> DomainResult<User> {
         let now = now_millis();
-        let mut tx = self.store().begin().await?;
-        let mut user = crate::users::load_for_update(&mut tx, user_id).await?;
+        let mut tx = self.cx.store().begin().await?;
+        let mut user = load_for_update(&mut tx, user_id).await?;
         if compromised && !user.password_enabled {
             return Err(DomainError::NoPasswordSet);
         }
         user.requires_password_reset = compromised;
-        crate::users::write(&mut tx, &mut user, now).await?;
+        user_record::write(&mut tx, &mut user, now).await?;
         if revoke_sessions {
-            self.revoke_other_sessions(&mut tx, &user, None).await?;
+            user_record::revoke_sessions(&self.cx, &mut tx, &user).await?;
         }
-        self.updated(&mut tx, user.banned, &user, now).await?;
+        user_record::updated(&self.cx, &mut tx, user.banned, &user, now).await?;
         tx.commit().await?;
-        Ok(self.present(user, now))
+        Ok(present(&self.cx, user, now))
     }
 }
 
@@ -371,5 +381,3 @@ fn stored_digest(record: &PasswordRecord) -> DomainResult<Digest> {
     Digest::parse(hasher, &record.digest)
         .map_err(|_| DomainError::Internal("a stored password digest no longer parses"))
 }
-
-pub(crate) type SharedRangeApi = Arc<dyn RangeApi>;

@@ -2,9 +2,10 @@
 
 use roster_model::users::{User, UserFilter, UserOrder, UserOrderField};
 
-use super::Users;
+use crate::context::Context;
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 use crate::paging::PageLimit;
+use crate::user_record::present;
 use crate::validate;
 
 /// A listing request as parsed from the query string, before the bounds are checked.
@@ -18,22 +19,20 @@ pub struct ListUsers {
     pub starting_after: Option<String>,
 }
 
-impl Users {
-    pub async fn list(&self, request: ListUsers) -> DomainResult<Vec<User>> {
-        check_filter(&request.filter)?;
-        let order = order(&request)?;
-        let now = roster_model::time::now_millis();
-        let users = self.store.list_users(&request.filter, &order).await?;
-        Ok(users
-            .into_iter()
-            .map(|user| self.present(user, now))
-            .collect())
-    }
+pub(crate) async fn list(cx: &Context, request: ListUsers) -> DomainResult<Vec<User>> {
+    check_filter(&request.filter)?;
+    let order = order(&request)?;
+    let now = roster_model::time::now_millis();
+    let users = cx.store.list_users(&request.filter, &order).await?;
+    Ok(users
+        .into_iter()
+        .map(|user| present(cx, user, now))
+        .collect())
+}
 
-    pub async fn count(&self, filter: UserFilter) -> DomainResult<i64> {
-        check_filter(&filter)?;
-        Ok(self.store.count_users(&filter).await?)
-    }
+pub(crate) async fn count(cx: &Context, filter: UserFilter) -> DomainResult<i64> {
+    check_filter(&filter)?;
+    Ok(cx.store.count_users(&filter).await?)
 }
 
 fn check_filter(filter: &UserFilter) -> DomainResult<()> {

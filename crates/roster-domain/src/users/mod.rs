@@ -1,91 +1,66 @@
-//! User use cases: create, read, list, update, delete, ban, lock and metadata changes.
+//! The `Users` service: create, read, list, update, delete, ban, lock and metadata changes.
+//! The use cases of more than a few lines live in the modules below, as functions over the
+//! shared `Context`.
 
 mod create;
-mod effects;
-pub(crate) mod identifiers;
 mod list;
+mod rules;
 mod update;
 
 pub use create::{IdentificationStatus, NewUser};
 pub use list::ListUsers;
 pub use update::UserChanges;
 
-use roster_model::time::{Millis, now_millis};
-use roster_model::users::{FailedAttempts, LockoutView, User};
-use roster_store::{RowUpdateOutcome, Store, Tx};
+use std::sync::Arc;
 
-use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
+use roster_model::time::{Millis, now_millis};
+use roster_model::users::{FailedAttempts, User, UserFilter};
+
+use crate::context::Context;
+use crate::error::{DomainError, DomainResult, FieldErrorKind};
 use crate::metadata::{self, MetadataChanges};
-use crate::passwords::{HashingPool, RangeApi, SharedRangeApi};
-use crate::secret_keys::SecretKeys;
-use crate::settings::{InstanceSettings, LockoutPolicy};
+use crate::settings::LockoutPolicy;
+use crate::user_record::{self, load_for_update, lock_expiry, present, write};
 
 /// Most users one bulk ban or unban may name.
 pub const MAX_BULK_USERS: usize = 50;
 
 #[derive(Clone)]
 pub struct Users {
-    store: Store,
-    settings: std::sync::Arc<InstanceSettings>,
-    secret_keys: std::sync::Arc<SecretKeys>,
-    hashing: HashingPool,
-    range_api: Option<SharedRangeApi>,
-    events: Option<crate::events::Events>,
+    cx: Arc<Context>,
 }
 
 impl Users {
-    /// Fails only when the password-hashing settings are out of bounds.
-    pub fn new(
-        store: Store,
-        settings: InstanceSettings,
-        secret_keys: SecretKeys,
-    ) -> DomainResult<Self> {
-        Ok(Users {
-            store,
-            hashing: HashingPool::new(&settings.password_hashing)?,
-            settings: std::sync::Arc::new(settings),
-            secret_keys: std::sync::Arc::new(secret_keys),
-            range_api: None,
-            events: None,
-        })
+    pub fn new(cx: Arc<Context>) -> Self {
+        Users { cx }
     }
 
-    /// Also asks this k-anonymity range API whether a new password has leaked.
-    pub fn with_breached_range_api(mut self, api: impl RangeApi + 'static) -> Self {
-        self.range_api = Some(std::sync::Arc::new(api));
-        self
+    pub async fn create(&self, input: NewUser) -> DomainResult<User> {
+        create::create(&self.cx, input).await
     }
 
-    pub(crate) fn hashing(&self) -> &HashingPool {
-        &self.hashing
+    pub async fn update(&self, id: &str, changes: UserChanges) -> DomainResult<User> {
+        update::update(&self.cx, id, changes).await
     }
 
-    pub(crate) fn range_api(&self) -> Option<&dyn RangeApi> {
-        self.range_api.as_deref()
+    pub async fn list(&self, request: ListUsers) -> DomainResult<Vec<User>> {
+        list::list(&self.cx, request).await
     }
 
-    pub fn settings(&self) -> &InstanceSettings {
-        &self.settings
-    }
-
-    pub(crate) fn store(&self) -> &Store {
-        &self.store
-    }
-
-    pub(crate) fn secret_keys(&self) -> &SecretKeys {
-        &self.secret_keys
+    pub async fn count(&self, filter: UserFilter) -> DomainResult<i64> {
+        list::count(&self.cx, filter).await
     }
 
     pub async fn get(&self, id: &str) -> DomainResult<User> {
-        let user = self.store.get_user(id).await?;
+        let user = self.cx.store.get_user(id).await?;
         let user = user.ok_or_else(|| DomainError::user_not_found(id))?;
-        Ok(self.present(user, now_millis()))
+        Ok(present(&self.cx, user, now_millis()))
     }
 
     pub async fn delete(&self, id: &str) -> DomainResult<()> {
-        let mut tx = self.store.begin().await?;
-        let user = crate::users::load_for_update(&mut tx, id).await?;
-        self.deleting(&mut tx, &user, now_millis()).await?;
+        let mut tx = self.cx.store.begin().await?;
+        let user = load_for_update(&mut tx, id).await?;
+        user_record::deleting(&self.cx, &mut tx, &user, now_millis()).await?;
         if !tx.delete_user(id).await? {
             return Err(DomainError::user_not_found(id));
         }
@@ -129,7 +104,7 @@ impl Users {
         let mut locking_order: Vec<&String> = ids.iter().collect();
         locking_order.sort();
         locking_order.dedup();
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.cx.store.begin().await?;
         let mut changed: Vec<User> = Vec::new();
         for id in locking_order {
             let Some(mut user) = tx.load_user(id).await? else {
@@ -138,7 +113,7 @@ impl Users {
             let was_banned = user.banned;
             user.banned = banned;
             write(&mut tx, &mut user, now).await?;
-            self.updated(&mut tx, was_banned, &user, now).await?;
+            user_record::updated(&self.cx, &mut tx, was_banned, &user, now).await?;
             changed.push(user);
         }
         tx.commit().await?;
@@ -146,7 +121,7 @@ impl Users {
         let mut answered = Vec::with_capacity(changed.len());
         for id in ids {
             if let Some(at) = changed.iter().position(|user| &user.id == id) {
-                answered.push(self.present(changed.swap_remove(at), now));
+                answered.push(present(&self.cx, changed.swap_remove(at), now));
             }
         }
         Ok(answered)
@@ -176,31 +151,19 @@ impl Users {
 
     /// `PATCH /users/{id}/metadata`: deep-merges each given tier.
     pub async fn merge_metadata(&self, id: &str, changes: MetadataChanges) -> DomainResult<User> {
-        self.modify(id, move |user, _| {
-            let [public, private, unsafe_] = changes.tiers();
-            if let Some(patch) = public.1 {
-                user.public_metadata = metadata::merged(public.0, &user.public_metadata, patch)?;
-            }
-            if let Some(patch) = private.1 {
-                user.private_metadata = metadata::merged(private.0, &user.private_metadata, patch)?;
-            }
-            if let Some(patch) = unsafe_.1 {
-                user.unsafe_metadata = metadata::merged(unsafe_.0, &user.unsafe_metadata, patch)?;
-            }
-            Ok(())
-        })
-        .await
+        self.modify(id, move |user, _| metadata::merge_tiers(user, &changes))
+            .await
     }
 
     /// `PUT /users/{id}/metadata`: each given tier replaces the stored one whole.
     pub async fn replace_metadata(&self, id: &str, changes: MetadataChanges) -> DomainResult<User> {
-        self.modify(id, move |user, _| replace_metadata(user, &changes))
+        self.modify(id, move |user, _| metadata::replace_tiers(user, &changes))
             .await
     }
 
     fn lockout_policy(&self) -> DomainResult<LockoutPolicy> {
-        if self.settings.lockout.enabled {
-            Ok(self.settings.lockout)
+        if self.cx.settings.lockout.enabled {
+            Ok(self.cx.settings.lockout)
         } else {
             Err(DomainError::LockoutDisabled)
         }
@@ -213,101 +176,13 @@ impl Users {
         F: FnOnce(&mut User, Millis) -> DomainResult<()>,
     {
         let now = now_millis();
-        let mut tx = self.store.begin().await?;
-        let mut user = crate::users::load_for_update(&mut tx, id).await?;
+        let mut tx = self.cx.store.begin().await?;
+        let mut user = load_for_update(&mut tx, id).await?;
         let was_banned = user.banned;
         change(&mut user, now)?;
         write(&mut tx, &mut user, now).await?;
-        self.updated(&mut tx, was_banned, &user, now).await?;
+        user_record::updated(&self.cx, &mut tx, was_banned, &user, now).await?;
         tx.commit().await?;
-        Ok(self.present(user, now))
-    }
-
-    /// The user as clients see it at `now`: the lock state derived from the policy.
-    pub(crate) fn present(&self, mut user: User, now: Millis) -> User {
-        user.lockout = lockout_view(&user, &self.settings.lockout, now);
-        user
-    }
-}
-
-pub(crate) fn replace_metadata(user: &mut User, changes: &MetadataChanges) -> DomainResult<()> {
-    let [public, private, unsafe_] = changes.tiers();
-    if let Some(value) = public.1 {
-        user.public_metadata = metadata::replacement(public.0, value)?;
-    }
-    if let Some(value) = private.1 {
-        user.private_metadata = metadata::replacement(private.0, value)?;
-    }
-    if let Some(value) = unsafe_.1 {
-        user.unsafe_metadata = metadata::replacement(unsafe_.0, value)?;
-    }
-    Ok(())
-}
-
-/// Reads a user inside a write transaction, or fails with "not found".
-pub(crate) async fn load_for_update(tx: &mut Tx, id: &str) -> DomainResult<User> {
-    tx.load_user(id)
-        .await?
-        .ok_or_else(|| DomainError::user_not_found(id))
-}
-
-/// Stamps and stores a modified user.
-pub(crate) async fn write(tx: &mut Tx, user: &mut User, now: Millis) -> DomainResult<()> {
-    user.updated_at = now.max(user.updated_at);
-    tx.update_user(user)
-        .await
-        .map_err(identifiers::duplicate_to_field)?;
-    user.version += 1;
-    Ok(())
-}
-
-/// `write` without a `Tx`, for a change to the users row alone (`Store::update_user_row`):
-/// `user` is `before` with the change applied; unless it comes back written, it is not stored.
-pub(crate) async fn write_row(
-    store: &Store,
-    before: &User,
-    user: &mut User,
-    now: Millis,
-    event_type: Option<&'static str>,
-) -> DomainResult<RowUpdateOutcome> {
-    user.updated_at = now.max(user.updated_at);
-    let outcome = store
-        .update_user_row(before, user, event_type)
-        .await
-        .map_err(identifiers::duplicate_to_field)?;
-    if outcome == RowUpdateOutcome::Written {
-        user.version += 1;
-    }
-    Ok(outcome)
-}
-
-fn lock_expiry(policy: &LockoutPolicy, now: Millis) -> Option<Millis> {
-    (policy.duration_seconds > 0).then(|| now + policy.duration_seconds * 1000)
-}
-
-/// What the stored lock means at `now`: an expired lock is no lock, and its failed attempts
-/// no longer count.
-pub(crate) fn lockout_view(user: &User, policy: &LockoutPolicy, now: Millis) -> LockoutView {
-    let lock = &user.lock;
-    let expired = lock.expires_at.is_some_and(|end| end <= now);
-    let locked = lock.locked_at.is_some() && !expired;
-    let failed = if expired { 0 } else { lock.failed.total() };
-    LockoutView {
-        locked,
-        expires_in_seconds: lock
-            .expires_at
-            .filter(|_| locked)
-            .map(|end| (end - now + 999) / 1000),
-        attempts_remaining: policy
-            .enabled
-            .then(|| (policy.max_attempts - failed).max(0)),
-    }
-}
-
-pub(crate) fn invalid(errors: Vec<FieldError>) -> DomainResult<()> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(DomainError::Invalid(errors))
+        Ok(present(&self.cx, user, now))
     }
 }

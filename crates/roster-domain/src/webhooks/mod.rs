@@ -12,6 +12,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
+use roster_model::Patch;
 use roster_model::ids::{IdPrefix, new_id};
 use roster_model::time::now_millis;
 use roster_model::webhooks::{Delivery, WebhookEndpoint};
@@ -48,12 +49,12 @@ pub struct EndpointWithSecret {
     pub secret: String,
 }
 
-/// A change to an endpoint; absent fields stay as they are. `events: Some(None)` subscribes
-/// to every event.
+/// A change to an endpoint; absent fields stay as they are. `events: Null` subscribes to
+/// every event.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EndpointChanges {
     pub url: Option<String>,
-    pub events: Option<Option<Vec<String>>>,
+    pub events: Patch<Vec<String>>,
 }
 
 #[derive(Clone)]
@@ -145,7 +146,7 @@ impl Webhooks {
         if let Some(url) = &changes.url {
             self.validate_url(url).await?;
         }
-        let events = changes.events.map(validate_events).transpose()?;
+        let events = changes.events.given().map(validate_events).transpose()?;
         let mut current = self.get(id).await?;
         if let Some(url) = changes.url {
             current.endpoint.url = url;

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::nullable::double_option;
+use roster_model::Patch;
 
 /// `POST /users`. For creation `null` and absent mean the same, so plain `Option`s suffice.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, ToSchema)]
@@ -27,15 +27,15 @@ pub struct CreateUserRequest {
     pub skip_password_requirement: Option<bool>,
     pub totp_secret: Option<String>,
     pub backup_codes: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default)]
     #[schema(value_type = Option<Value>)]
-    pub public_metadata: Option<Option<Value>>,
-    #[serde(default, deserialize_with = "double_option")]
+    pub public_metadata: Patch<Value>,
+    #[serde(default)]
     #[schema(value_type = Option<Value>)]
-    pub private_metadata: Option<Option<Value>>,
-    #[serde(default, deserialize_with = "double_option")]
+    pub private_metadata: Patch<Value>,
+    #[serde(default)]
     #[schema(value_type = Option<Value>)]
-    pub unsafe_metadata: Option<Option<Value>>,
+    pub unsafe_metadata: Patch<Value>,
     pub delete_self_enabled: Option<bool>,
     pub legal_accepted_at: Option<String>,
     pub skip_legal_checks: Option<bool>,
@@ -55,29 +55,28 @@ pub enum IdentificationStatus {
     Reserved,
 }
 
-/// `PATCH /users/{id}`: nullable fields keep "absent" (`None`) apart from `null`
-/// (`Some(None)`).
+/// `PATCH /users/{id}`: nullable fields keep "absent" apart from `null` (`Patch`).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, ToSchema)]
 pub struct UpdateUserRequest {
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub external_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
+    pub external_id: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub first_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
+    pub first_name: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub last_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
+    pub last_name: Patch<String>,
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub locale: Option<Option<String>>,
+    pub locale: Patch<String>,
     pub primary_email_address_id: Option<String>,
     pub notify_primary_email_address_changed: Option<bool>,
     pub primary_phone_number_id: Option<String>,
     pub primary_web3_wallet_id: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub username: Option<Option<String>>,
+    pub username: Patch<String>,
     pub profile_image_id: Option<String>,
     pub password: Option<String>,
     pub password_digest: Option<String>,
@@ -86,24 +85,24 @@ pub struct UpdateUserRequest {
     pub sign_out_of_other_sessions: Option<bool>,
     pub totp_secret: Option<String>,
     pub backup_codes: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default)]
     #[schema(value_type = Option<Value>)]
-    pub public_metadata: Option<Option<Value>>,
-    #[serde(default, deserialize_with = "double_option")]
+    pub public_metadata: Patch<Value>,
+    #[serde(default)]
     #[schema(value_type = Option<Value>)]
-    pub private_metadata: Option<Option<Value>>,
-    #[serde(default, deserialize_with = "double_option")]
+    pub private_metadata: Patch<Value>,
+    #[serde(default)]
     #[schema(value_type = Option<Value>)]
-    pub unsafe_metadata: Option<Option<Value>>,
+    pub unsafe_metadata: Patch<Value>,
     pub delete_self_enabled: Option<bool>,
     pub create_organization_enabled: Option<bool>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default)]
     #[schema(value_type = Option<String>)]
-    pub legal_accepted_at: Option<Option<String>>,
+    pub legal_accepted_at: Patch<String>,
     pub skip_legal_checks: Option<bool>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default)]
     #[schema(value_type = Option<i64>)]
-    pub create_organizations_limit: Option<Option<i64>>,
+    pub create_organizations_limit: Patch<i64>,
     pub created_at: Option<String>,
     pub bypass_client_trust: Option<bool>,
 }
@@ -113,9 +112,9 @@ impl UpdateUserRequest {
     /// accepts on this endpoint.
     pub fn metadata_params(&self) -> Vec<&'static str> {
         [
-            ("public_metadata", self.public_metadata.is_some()),
-            ("private_metadata", self.private_metadata.is_some()),
-            ("unsafe_metadata", self.unsafe_metadata.is_some()),
+            ("public_metadata", self.public_metadata.is_given()),
+            ("private_metadata", self.private_metadata.is_given()),
+            ("unsafe_metadata", self.unsafe_metadata.is_given()),
         ]
         .into_iter()
         .filter(|(_, present)| *present)
@@ -128,15 +127,15 @@ impl UpdateUserRequest {
 /// one: it empties the tier.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, ToSchema)]
 pub struct MetadataRequest {
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default)]
     #[schema(value_type = Option<Value>)]
-    pub public_metadata: Option<Option<Value>>,
-    #[serde(default, deserialize_with = "double_option")]
+    pub public_metadata: Patch<Value>,
+    #[serde(default)]
     #[schema(value_type = Option<Value>)]
-    pub private_metadata: Option<Option<Value>>,
-    #[serde(default, deserialize_with = "double_option")]
+    pub private_metadata: Patch<Value>,
+    #[serde(default)]
     #[schema(value_type = Option<Value>)]
-    pub unsafe_metadata: Option<Option<Value>>,
+    pub unsafe_metadata: Patch<Value>,
 }
 
 /// `POST /users/ban` and `POST /users/unban`.
@@ -145,8 +144,8 @@ pub struct BulkUsersRequest {
     pub user_ids: Option<Vec<String>>,
 }
 
-/// Turns a double option over a JSON value into the single option the metadata rules take:
-/// `null` is kept as `Value::Null`.
-pub fn metadata_value(field: Option<Option<Value>>) -> Option<Value> {
-    field.map(|value| value.unwrap_or(Value::Null))
+/// Turns a patch of a JSON value into the option the metadata rules take: `null` is kept as
+/// `Value::Null`.
+pub fn metadata_value(field: Patch<Value>) -> Option<Value> {
+    field.given().map(|value| value.unwrap_or(Value::Null))
 }

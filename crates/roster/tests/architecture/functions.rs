@@ -13,11 +13,6 @@ use crate::{is_test, source_files};
 const LONG_FUNCTIONS: &[(&str, &str)] = &[
     ("crates/roster-http/src/error.rs", "field_item"),
     ("crates/roster-http/src/error.rs", "ApiError::from"),
-    ("crates/roster-domain/src/users/update.rs", "Users::update"),
-    (
-        "crates/roster-domain/src/users/create.rs",
-        "Users::build_user",
-    ),
 ];
 
 const MAX_FUNCTION_LINES: usize = 100;

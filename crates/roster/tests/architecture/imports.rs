@@ -9,15 +9,6 @@ use syn::visit::{self, Visit};
 
 use crate::{SourceFile, is_test, source_files};
 
-/// Import cycles that are being taken apart; each entry is the sorted files of one cycle. An
-/// entry that no longer matches a cycle fails the test, so the list empties as they go.
-const KNOWN_CYCLES: &[&[&str]] = &[
-    &[
-        "crates/roster-domain/src/passwords/mod.rs",
-        "crates/roster-domain/src/users/mod.rs",
-    ],
-];
-
 /// The crate-relative module paths a file's non-test code names with `crate::`, `super::` or
 /// `self::`, in `use` items, in code and inside macro calls; doc comments are attributes and
 /// are not read.
@@ -248,9 +239,6 @@ fn modules_inside_a_crate_import_each_other_in_one_direction_only() {
     let found = cycles(&graph);
     let mut report = String::new();
     for cycle in &found {
-        if KNOWN_CYCLES.contains(&cycle.as_slice()) {
-            continue;
-        }
         report.push_str("\nimport cycle:");
         for from in cycle {
             for (to, names) in &graph[from] {
@@ -259,13 +247,6 @@ fn modules_inside_a_crate_import_each_other_in_one_direction_only() {
                     report.push_str(&format!("\n  {from} -> {to}: {}", names.join(", ")));
                 }
             }
-        }
-    }
-    for known in KNOWN_CYCLES {
-        if !found.iter().any(|cycle| cycle.as_slice() == *known) {
-            report.push_str(&format!(
-                "\n{known:?} is no longer a cycle; remove it from KNOWN_CYCLES"
-            ));
         }
     }
     assert!(report.is_empty(), "{report}");

@@ -1,0 +1,69 @@
+//! What every use-case service shares: one `Context`, built once and held in an `Arc`, so a
+//! service is a pointer and a request clones nothing.
+
+use std::sync::Arc;
+
+use roster_store::Store;
+
+use crate::breached::RangeApi;
+use crate::error::DomainResult;
+use crate::events::Events;
+use crate::hashing::HashingPool;
+use crate::secret_keys::SecretKeys;
+use crate::settings::InstanceSettings;
+
+pub struct Context {
+    pub(crate) store: Store,
+    pub(crate) settings: InstanceSettings,
+    /// Encryption keys of the secrets at rest (TOTP secrets, webhook signing secrets, code
+    /// digests); shared with the webhooks service.
+    pub(crate) secret_keys: Arc<SecretKeys>,
+    pub(crate) hashing: HashingPool,
+    /// The outbox writer; `None` only in a context built alone, as unit tests do, which then
+    /// emits no events.
+    pub(crate) events: Option<Events>,
+    /// Asked, besides the local lists, whether a new password has leaked.
+    pub(crate) breached_range_api: Option<Arc<dyn RangeApi>>,
+}
+
+impl Context {
+    /// Fails only when the password-hashing settings are out of bounds.
+    pub fn new(
+        store: Store,
+        settings: InstanceSettings,
+        secret_keys: SecretKeys,
+    ) -> DomainResult<Self> {
+        Ok(Context {
+            hashing: HashingPool::new(&settings.password_hashing)?,
+            store,
+            settings,
+            secret_keys: Arc::new(secret_keys),
+            events: None,
+            breached_range_api: None,
+        })
+    }
+
+    /// Writes events to the outbox (the application always sets this).
+    pub fn with_events(mut self, events: Events) -> Self {
+        self.events = Some(events);
+        self
+    }
+
+    /// Also asks this k-anonymity range API whether a new password has leaked.
+    pub fn with_breached_range_api(mut self, api: impl RangeApi + 'static) -> Self {
+        self.breached_range_api = Some(Arc::new(api));
+        self
+    }
+
+    pub fn settings(&self) -> &InstanceSettings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn secret_keys(&self) -> Arc<SecretKeys> {
+        self.secret_keys.clone()
+    }
+}
