@@ -6,10 +6,10 @@ use std::sync::Arc;
 use roster_store::Store;
 
 use crate::breached::RangeApi;
+use crate::encryption_keys::EncryptionKeys;
 use crate::error::DomainResult;
 use crate::events::Events;
 use crate::hashing::HashingPool;
-use crate::secret_keys::SecretKeys;
 use crate::settings::InstanceSettings;
 
 pub struct Context {
@@ -17,7 +17,7 @@ pub struct Context {
     pub(crate) settings: InstanceSettings,
     /// Encryption keys of the secrets at rest (TOTP secrets, webhook signing secrets, code
     /// digests); shared with the webhooks service.
-    pub(crate) secret_keys: Arc<SecretKeys>,
+    pub(crate) encryption_keys: Arc<EncryptionKeys>,
     pub(crate) hashing: HashingPool,
     /// The outbox writer; `None` only in a context built alone, as unit tests do, which then
     /// emits no events.
@@ -31,13 +31,13 @@ impl Context {
     pub fn new(
         store: Store,
         settings: InstanceSettings,
-        secret_keys: SecretKeys,
+        encryption_keys: EncryptionKeys,
     ) -> DomainResult<Self> {
         Ok(Context {
             hashing: HashingPool::new(&settings.password_hashing)?,
             store,
             settings,
-            secret_keys: Arc::new(secret_keys),
+            encryption_keys: Arc::new(encryption_keys),
             events: None,
             breached_range_api: None,
         })
@@ -63,7 +63,7 @@ impl Context {
         &self.store
     }
 
-    pub fn secret_keys(&self) -> Arc<SecretKeys> {
-        self.secret_keys.clone()
+    pub fn encryption_keys(&self) -> Arc<EncryptionKeys> {
+        self.encryption_keys.clone()
     }
 }

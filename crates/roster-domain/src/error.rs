@@ -52,7 +52,7 @@ pub enum DomainError {
     #[error("the verification was already completed")]
     VerificationAlreadyVerified,
     #[error("a stored secret could not be opened")]
-    SecretKey(#[from] crate::secret_keys::SecretKeyError),
+    EncryptionKey(#[from] crate::encryption_keys::EncryptionKeyError),
     #[error("internal failure: {0}")]
     Internal(&'static str),
     #[error("storage failure")]

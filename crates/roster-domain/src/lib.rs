@@ -10,6 +10,7 @@
 pub mod api_keys;
 pub mod breached;
 pub mod context;
+pub mod encryption_keys;
 pub mod error;
 pub mod events;
 mod hashing;
@@ -21,7 +22,6 @@ pub mod metadata;
 pub mod mfa;
 pub mod paging;
 pub mod passwords;
-pub mod secret_keys;
 pub mod sessions;
 pub mod settings;
 pub mod signing_keys;
@@ -33,12 +33,12 @@ pub mod webhooks;
 
 pub use api_keys::{ApiKeys, KeyEnvironment, NewApiKey};
 pub use context::Context;
+pub use encryption_keys::EncryptionKeys;
 pub use error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 pub use events::{EventPayloads, Events, emit_event};
 pub use identifications::Identifications;
 pub use mfa::SecondFactors;
 pub use passwords::Passwords;
-pub use secret_keys::SecretKeys;
 pub use sessions::Sessions;
 pub use settings::InstanceSettings;
 pub use signing_keys::SigningKeys;
@@ -98,7 +98,12 @@ impl Services {
             passwords: Passwords::new(cx.clone()),
             api_keys: ApiKeys::new(store.clone(), bootstrap_key),
             sessions: Sessions::new(store.clone(), events, Arc::new(signing_keys), issuer),
-            webhooks: Webhooks::new(store, cx.secret_keys.clone(), retry_schedule, delivery_wake),
+            webhooks: Webhooks::new(
+                store,
+                cx.encryption_keys.clone(),
+                retry_schedule,
+                delivery_wake,
+            ),
         }
     }
 }

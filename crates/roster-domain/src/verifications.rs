@@ -62,7 +62,7 @@ impl Verifications {
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let id = new_id(IdPrefix::Verification);
         let verification = CodeVerification {
-            code_digest: self.cx.secret_keys.digest(&digest_label(&id), &code),
+            code_digest: self.cx.encryption_keys.digest(&digest_label(&id), &code),
             id,
             identification_id: identification_id.to_owned(),
             user_id: String::new(),
@@ -145,7 +145,7 @@ impl Verifications {
         let given = code.trim();
         let matches = self
             .cx
-            .secret_keys
+            .encryption_keys
             .digest_candidates(&digest_label(&stored.id), given)
             .iter()
             .any(|candidate| bool::from(candidate.as_bytes().ct_eq(stored.code_digest.as_bytes())));

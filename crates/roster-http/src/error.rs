@@ -253,7 +253,7 @@ impl From<DomainError> for ApiError {
                 "already verified",
                 "This verification has already been verified.",
             ),
-            DomainError::SecretKey(source) => {
+            DomainError::EncryptionKey(source) => {
                 tracing::error!(error = %source, "a stored secret could not be opened");
                 internal_error()
             }

@@ -5,9 +5,9 @@
 pub mod breached;
 pub mod config;
 mod delivery;
+pub mod encryption_keys;
 mod key_files;
 mod panics;
-pub mod secret_keys;
 pub mod signing_keys;
 
 use std::future::Future;
@@ -166,7 +166,7 @@ impl Application {
         let mut context = roster_domain::Context::new(
             store.clone(),
             instance_settings(&config),
-            secret_keys::load(&config)?,
+            encryption_keys::load(&config)?,
         )?;
         if let Some(url) = &config.instance.password_policy.breached_range_api {
             context = context.with_breached_range_api(breached::HttpRangeApi::new(url)?);

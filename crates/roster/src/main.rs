@@ -212,11 +212,11 @@ async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
             let context = std::sync::Arc::new(roster_domain::Context::new(
                 store.clone(),
                 roster::instance_settings(&config),
-                roster::secret_keys::load(&config)?,
+                roster::encryption_keys::load(&config)?,
             )?);
             let webhooks = roster_domain::Webhooks::new(
                 store.clone(),
-                context.secret_keys(),
+                context.encryption_keys(),
                 roster_domain::webhooks::RetrySchedule::default(),
                 std::sync::Arc::default(),
             );

@@ -5,8 +5,8 @@
 use roster_password::{Digest, Hasher};
 use roster_store::BackupCodeRecord;
 
+use crate::encryption_keys::EncryptionKeys;
 use crate::error::{FieldError, FieldErrorKind};
-use crate::secret_keys::SecretKeys;
 
 const LABEL: &str = "backup code";
 /// More codes than any authenticator flow issues; a bound keeps a request's work bounded.
@@ -24,7 +24,10 @@ fn is_bcrypt(code: &str) -> bool {
 }
 
 /// The digests to store for codes given on create or update.
-pub fn digests(codes: &[String], keys: &SecretKeys) -> Result<Vec<BackupCodeRecord>, FieldError> {
+pub fn digests(
+    codes: &[String],
+    keys: &EncryptionKeys,
+) -> Result<Vec<BackupCodeRecord>, FieldError> {
     if codes.len() > MAX_CODES {
         return Err(FieldError::new(
             "backup_codes",
@@ -77,7 +80,11 @@ fn plausible(given: &str) -> bool {
 
 /// Which stored keyed digest `given` is, if any: one HMAC and a comparison per code, cheap
 /// enough for an async worker.
-pub fn find_keyed(given: &str, stored: &[BackupCodeRecord], keys: &SecretKeys) -> Option<String> {
+pub fn find_keyed(
+    given: &str,
+    stored: &[BackupCodeRecord],
+    keys: &EncryptionKeys,
+) -> Option<String> {
     let given = given.trim();
     if !plausible(given) {
         return None;
@@ -119,11 +126,11 @@ pub fn find_bcrypt(given: &str, stored: &[BackupCodeRecord]) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn keys() -> SecretKeys {
-        SecretKeys::new(&SecretKeys::generate_key(), &[]).unwrap()
+    fn keys() -> EncryptionKeys {
+        EncryptionKeys::new(&EncryptionKeys::generate_key(), &[]).unwrap()
     }
 
-    fn find(given: &str, stored: &[BackupCodeRecord], keys: &SecretKeys) -> Option<String> {
+    fn find(given: &str, stored: &[BackupCodeRecord], keys: &EncryptionKeys) -> Option<String> {
         find_keyed(given, stored, keys).or_else(|| find_bcrypt(given, stored))
     }
 

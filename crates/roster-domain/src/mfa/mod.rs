@@ -12,10 +12,10 @@ use roster_model::users::{CredentialClass, User};
 use roster_store::{BackupCodeRecord, Tx};
 
 use crate::context::Context;
+use crate::encryption_keys::{EncryptionKeys, Sealed};
 use crate::error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 use crate::identifications::{release_second_factor_numbers, stamp_two_factor};
 use crate::lockout::{attempt_failed, attempt_succeeded, begin_attempt};
-use crate::secret_keys::{Sealed, SecretKeys};
 use crate::user_record::{self, load_for_update};
 
 /// TOTP and backup codes: checking one, turning them off, re-sealing after a key rotation.
@@ -46,7 +46,7 @@ impl SecondFactorsInput {
         user_id: &str,
         totp_secret: Option<&str>,
         backup_codes: Option<&[String]>,
-        keys: &SecretKeys,
+        keys: &EncryptionKeys,
     ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let totp = match totp_secret {
@@ -163,10 +163,11 @@ impl SecondFactors {
             && let Some(record) = self.cx.store().totp_secret(&user.id).await?
         {
             {
-                let secret =
-                    self.cx
-                        .secret_keys
-                        .open(&record.key_id, &record.sealed_secret, &user.id)?;
+                let secret = self.cx.encryption_keys.open(
+                    &record.key_id,
+                    &record.sealed_secret,
+                    &user.id,
+                )?;
                 let now_seconds = u64::try_from(now_millis() / 1000).unwrap_or_default();
                 if let Some(step) = totp::matching_step(&secret, code, now_seconds) {
                     // A right code whose step was already used is a replay: refused like a
@@ -187,7 +188,7 @@ impl SecondFactors {
     /// Finds and deletes the matching backup code; the last one used turns backup codes off.
     async fn consume_backup_code(&self, user_id: &str, code: &str) -> DomainResult<bool> {
         let stored = self.cx.store().backup_codes(user_id).await?;
-        let mut found = backup_codes::find_keyed(code, &stored, &self.cx.secret_keys);
+        let mut found = backup_codes::find_keyed(code, &stored, &self.cx.encryption_keys);
         if found.is_none() && backup_codes::any_bcrypt(&stored) {
             // Imported bcrypt digests cost up to a second or more together: they queue on the
             // hashing pool like passwords, so they share its bound and its 429.
@@ -271,7 +272,7 @@ impl SecondFactors {
     /// Re-seals every TOTP secret under the current key, after a key rotation. Returns how
     /// many were re-sealed.
     pub async fn reseal_totp_secrets(&self) -> DomainResult<usize> {
-        let keys = &self.cx.secret_keys;
+        let keys = &self.cx.encryption_keys;
         let mut count = 0;
         for (user_id, record) in self.cx.store().all_totp_secrets().await? {
             if record.key_id == keys.current_id() {

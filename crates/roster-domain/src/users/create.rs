@@ -68,7 +68,7 @@ pub(crate) async fn create(cx: &Context, input: NewUser) -> DomainResult<User> {
         &user.id,
         input.totp_secret.as_deref(),
         input.backup_codes.as_deref(),
-        &cx.secret_keys,
+        &cx.encryption_keys,
     )
     .map_err(DomainError::Invalid)?;
     second_factors.apply_flags(&mut user, now);

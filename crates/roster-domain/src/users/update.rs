@@ -157,7 +157,7 @@ async fn plan(cx: &Context, id: &str, changes: &UserChanges) -> DomainResult<Pla
         id,
         changes.totp_secret.as_deref(),
         changes.backup_codes.as_deref(),
-        &cx.secret_keys,
+        &cx.encryption_keys,
     )
     .map_err(DomainError::Invalid)?;
     if changes.sign_out_of_other_sessions && changes.password.password.is_none() {

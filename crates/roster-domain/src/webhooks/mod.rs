@@ -19,9 +19,9 @@ use roster_model::webhooks::{Delivery, WebhookEndpoint};
 use roster_store::Store;
 use tokio::sync::Notify;
 
+use crate::encryption_keys::EncryptionKeys;
 use crate::error::{DomainError, DomainResult, FieldErrorKind};
 use crate::paging::PageLimit;
-use crate::secret_keys::SecretKeys;
 
 /// Event types an endpoint may subscribe to.
 pub const EVENT_TYPES: [&str; 10] = [
@@ -60,7 +60,7 @@ pub struct EndpointChanges {
 #[derive(Clone)]
 pub struct Webhooks {
     store: Store,
-    secret_keys: Arc<SecretKeys>,
+    encryption_keys: Arc<EncryptionKeys>,
     schedule: RetrySchedule,
     /// Notified when a replay queues a delivery.
     delivery_wake: Arc<Notify>,
@@ -72,13 +72,13 @@ pub struct Webhooks {
 impl Webhooks {
     pub fn new(
         store: Store,
-        secret_keys: Arc<SecretKeys>,
+        encryption_keys: Arc<EncryptionKeys>,
         schedule: RetrySchedule,
         delivery_wake: Arc<Notify>,
     ) -> Self {
         Webhooks {
             store,
-            secret_keys,
+            encryption_keys,
             schedule,
             delivery_wake,
             allow_private_targets: false,
@@ -108,7 +108,7 @@ impl Webhooks {
             updated_at: now,
         };
         let secret = new_secret();
-        let sealed = self.secret_keys.seal(secret.as_bytes(), &endpoint.id);
+        let sealed = self.encryption_keys.seal(secret.as_bytes(), &endpoint.id);
         let mut tx = self.store.begin().await?;
         tx.insert_webhook_endpoint(&endpoint, &sealed.key_id, &sealed.bytes)
             .await?;
@@ -224,11 +224,11 @@ impl Webhooks {
     pub async fn reseal_secrets(&self) -> DomainResult<usize> {
         let mut count = 0;
         for (endpoint, key_id, sealed) in self.store.list_webhook_endpoints().await? {
-            if key_id == self.secret_keys.current_id() {
+            if key_id == self.encryption_keys.current_id() {
                 continue;
             }
-            let secret = self.secret_keys.open(&key_id, &sealed, &endpoint.id)?;
-            let resealed = self.secret_keys.seal(&secret, &endpoint.id);
+            let secret = self.encryption_keys.open(&key_id, &sealed, &endpoint.id)?;
+            let resealed = self.encryption_keys.seal(&secret, &endpoint.id);
             let mut tx = self.store.begin().await?;
             if tx
                 .reseal_webhook_secret(&endpoint.id, &key_id, &resealed.key_id, &resealed.bytes)
@@ -242,7 +242,7 @@ impl Webhooks {
     }
 
     fn open_secret(&self, endpoint_id: &str, key_id: &str, sealed: &[u8]) -> DomainResult<String> {
-        let bytes = self.secret_keys.open(key_id, sealed, endpoint_id)?;
+        let bytes = self.encryption_keys.open(key_id, sealed, endpoint_id)?;
         String::from_utf8(bytes).map_err(|_| DomainError::Internal("a webhook secret is not text"))
     }
 }

@@ -15,7 +15,7 @@ const NONCE_LEN: usize = 24;
 pub const KEY_LEN: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
-pub enum SecretKeyError {
+pub enum EncryptionKeyError {
     #[error("an encryption key must be {KEY_LEN} bytes")]
     WrongLength,
     #[error("the sealed secret names key {0}, which is not configured")]
@@ -25,17 +25,19 @@ pub enum SecretKeyError {
 }
 
 #[derive(Clone)]
-struct SecretKey {
+struct EncryptionKey {
     id: String,
     bytes: [u8; KEY_LEN],
 }
 
-impl SecretKey {
-    fn new(bytes: &[u8]) -> Result<Self, SecretKeyError> {
-        let bytes: [u8; KEY_LEN] = bytes.try_into().map_err(|_| SecretKeyError::WrongLength)?;
+impl EncryptionKey {
+    fn new(bytes: &[u8]) -> Result<Self, EncryptionKeyError> {
+        let bytes: [u8; KEY_LEN] = bytes
+            .try_into()
+            .map_err(|_| EncryptionKeyError::WrongLength)?;
         // Hashing with a label keeps the published id from being a digest of the bare key.
         let id = hex::encode(&Sha256::digest([b"roster key id:".as_slice(), &bytes].concat())[..8]);
-        Ok(SecretKey { id, bytes })
+        Ok(EncryptionKey { id, bytes })
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {
@@ -53,15 +55,15 @@ impl SecretKey {
 
 /// The current key and the retired ones, in the order they should be tried.
 #[derive(Clone)]
-pub struct SecretKeys {
-    current: SecretKey,
-    retired: Vec<SecretKey>,
+pub struct EncryptionKeys {
+    current: EncryptionKey,
+    retired: Vec<EncryptionKey>,
 }
 
-impl std::fmt::Debug for SecretKeys {
+impl std::fmt::Debug for EncryptionKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Key material never reaches a log line; the ids are enough to tell keys apart.
-        f.debug_struct("SecretKeys")
+        f.debug_struct("EncryptionKeys")
             .field("current", &self.current.id)
             .field(
                 "retired",
@@ -77,13 +79,13 @@ pub struct Sealed {
     pub bytes: Vec<u8>,
 }
 
-impl SecretKeys {
-    pub fn new(current: &[u8], retired: &[Vec<u8>]) -> Result<Self, SecretKeyError> {
-        Ok(SecretKeys {
-            current: SecretKey::new(current)?,
+impl EncryptionKeys {
+    pub fn new(current: &[u8], retired: &[Vec<u8>]) -> Result<Self, EncryptionKeyError> {
+        Ok(EncryptionKeys {
+            current: EncryptionKey::new(current)?,
             retired: retired
                 .iter()
-                .map(|key| SecretKey::new(key))
+                .map(|key| EncryptionKey::new(key))
                 .collect::<Result<_, _>>()?,
         })
     }
@@ -99,11 +101,11 @@ impl SecretKeys {
         &self.current.id
     }
 
-    fn key(&self, id: &str) -> Result<&SecretKey, SecretKeyError> {
+    fn key(&self, id: &str) -> Result<&EncryptionKey, EncryptionKeyError> {
         std::iter::once(&self.current)
             .chain(&self.retired)
             .find(|key| key.id == id)
-            .ok_or_else(|| SecretKeyError::UnknownKey(id.to_owned()))
+            .ok_or_else(|| EncryptionKeyError::UnknownKey(id.to_owned()))
     }
 
     /// Seals `plaintext` under the current key. `context` (for example the user id) is
@@ -133,20 +135,20 @@ impl SecretKeys {
         key_id: &str,
         sealed: &[u8],
         context: &str,
-    ) -> Result<Vec<u8>, SecretKeyError> {
+    ) -> Result<Vec<u8>, EncryptionKeyError> {
         let key = self.key(key_id)?;
         if sealed.len() < NONCE_LEN {
-            return Err(SecretKeyError::Corrupt);
+            return Err(EncryptionKeyError::Corrupt);
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| SecretKeyError::Corrupt)?;
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| EncryptionKeyError::Corrupt)?;
         let payload = Payload {
             msg: ciphertext,
             aad: context.as_bytes(),
         };
         key.cipher()
             .decrypt(&XNonce::from(nonce), payload)
-            .map_err(|_| SecretKeyError::Corrupt)
+            .map_err(|_| EncryptionKeyError::Corrupt)
     }
 
     /// A keyed digest of a short secret (a backup code) under the current key, tagged with
@@ -181,8 +183,8 @@ mod tests {
 
     #[test]
     fn sealed_secrets_open_only_with_their_key_and_context() {
-        let old = SecretKeys::generate_key();
-        let keys = SecretKeys::new(&old, &[]).unwrap();
+        let old = EncryptionKeys::generate_key();
+        let keys = EncryptionKeys::new(&old, &[]).unwrap();
         let sealed = keys.seal(b"JBSWY3DPEHPK3PXP", "user_1");
         assert!(!sealed.bytes.windows(16).any(|w| w == b"JBSWY3DPEHPK3PXP"));
         assert_eq!(
@@ -191,10 +193,11 @@ mod tests {
         );
         assert!(matches!(
             keys.open(&sealed.key_id, &sealed.bytes, "user_2"),
-            Err(SecretKeyError::Corrupt)
+            Err(EncryptionKeyError::Corrupt)
         ));
 
-        let rotated = SecretKeys::new(&SecretKeys::generate_key(), &[old.to_vec()]).unwrap();
+        let rotated =
+            EncryptionKeys::new(&EncryptionKeys::generate_key(), &[old.to_vec()]).unwrap();
         assert_ne!(rotated.current_id(), sealed.key_id);
         assert_eq!(
             rotated
@@ -202,20 +205,21 @@ mod tests {
                 .unwrap(),
             b"JBSWY3DPEHPK3PXP"
         );
-        let stranger = SecretKeys::new(&SecretKeys::generate_key(), &[]).unwrap();
+        let stranger = EncryptionKeys::new(&EncryptionKeys::generate_key(), &[]).unwrap();
         assert!(matches!(
             stranger.open(&sealed.key_id, &sealed.bytes, "user_1"),
-            Err(SecretKeyError::UnknownKey(_))
+            Err(EncryptionKeyError::UnknownKey(_))
         ));
     }
 
     #[test]
     fn digests_survive_rotation_through_candidates() {
-        let old = SecretKeys::generate_key();
-        let keys = SecretKeys::new(&old, &[]).unwrap();
+        let old = EncryptionKeys::generate_key();
+        let keys = EncryptionKeys::new(&old, &[]).unwrap();
         let digest = keys.digest("backup code", "abcd1234");
         assert!(!digest.contains("abcd1234"));
-        let rotated = SecretKeys::new(&SecretKeys::generate_key(), &[old.to_vec()]).unwrap();
+        let rotated =
+            EncryptionKeys::new(&EncryptionKeys::generate_key(), &[old.to_vec()]).unwrap();
         assert!(
             rotated
                 .digest_candidates("backup code", "abcd1234")
@@ -231,8 +235,8 @@ mod tests {
     #[test]
     fn keys_of_the_wrong_length_are_refused() {
         assert!(matches!(
-            SecretKeys::new(&[0u8; 16], &[]),
-            Err(SecretKeyError::WrongLength)
+            EncryptionKeys::new(&[0u8; 16], &[]),
+            Err(EncryptionKeyError::WrongLength)
         ));
     }
 }
