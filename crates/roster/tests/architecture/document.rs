@@ -92,6 +92,18 @@ fn architecture_document_names_only_paths_that_exist() {
     );
 }
 
+/// The document is a map to read in one sitting; details belong beside the code they explain.
+#[test]
+fn architecture_document_stays_short() {
+    let document =
+        std::fs::read_to_string(workspace_root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let words = document.split_whitespace().count();
+    assert!(
+        words < 1_200,
+        "ARCHITECTURE.md has {words} words (under 1,200 wanted)"
+    );
+}
+
 #[test]
 fn a_path_that_does_not_exist_is_named() {
     let document = "`crates/roster/src/nowhere.rs`, `src/{lib,nowhere}.rs`, `lib.rs`, \
