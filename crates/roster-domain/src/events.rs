@@ -33,13 +33,15 @@ pub trait EventPayloads: Send + Sync + 'static {
     /// is the address or number it goes to, when that is one of the user's.
     fn message(&self, message: &NewMessage, identification_id: Option<&str>) -> serde_json::Value;
     /// The envelope around `data`: `{data, object:"event", type, timestamp, instance_id}`.
-    fn envelope(
-        &self,
-        event_type: &str,
-        data: serde_json::Value,
-        timestamp: Millis,
-        instance_id: &str,
-    ) -> serde_json::Value;
+    fn envelope(&self, header: EventHeader<'_>, data: serde_json::Value) -> serde_json::Value;
+}
+
+/// What the envelope says of an event besides its data.
+#[derive(Clone, Copy, Debug)]
+pub struct EventHeader<'a> {
+    pub event_type: &'a str,
+    pub timestamp: Millis,
+    pub instance_id: &'a str,
 }
 
 /// The session events Roster emits.
@@ -157,9 +159,12 @@ impl Events {
             return Ok(id);
         }
         let now = now_millis();
-        let envelope = self
-            .payloads
-            .envelope(event_type, data(), now, &self.instance_id);
+        let header = EventHeader {
+            event_type,
+            timestamp: now,
+            instance_id: &self.instance_id,
+        };
+        let envelope = self.payloads.envelope(header, data());
         let record = EventRecord {
             id,
             event_type: event_type.to_owned(),
@@ -167,10 +172,7 @@ impl Events {
             payload: envelope.to_string(),
             created_at: now,
             erasable: redacted.map(|(data, erase_at)| ErasablePayload {
-                redacted_payload: self
-                    .payloads
-                    .envelope(event_type, data(), now, &self.instance_id)
-                    .to_string(),
+                redacted_payload: self.payloads.envelope(header, data()).to_string(),
                 erase_at,
             }),
         };

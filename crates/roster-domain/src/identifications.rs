@@ -112,29 +112,13 @@ impl Identifications {
             created_at: now,
             updated_at: now,
         };
-        tx.insert_identification(&identification)
-            .await
-            .map_err(identifiers::duplicate_to_field)?;
-        user.identifications.push(identification.clone());
+        add(&mut tx, &mut user, &identification).await?;
         if input.primary.unwrap_or(first_of_kind) {
-            let previous = make_primary(&mut user, kind, &identification.id);
-            if kind == IdentificationKind::EmailAddress
-                && input.notify_primary_email_address_changed
-            {
-                notify_primary_changed(
-                    &mut tx,
-                    &user,
-                    previous.as_deref(),
-                    now,
-                    self.cx.events.as_ref(),
-                )
-                .await?;
-            }
+            let notify = input.notify_primary_email_address_changed;
+            let id = identification.id.clone();
+            set_primary(&self.cx, &mut tx, &mut user, kind, &id, notify, now).await?;
         }
-        stamp_two_factor(&mut user, had_two_factor, now);
-        write(&mut tx, &mut user, now).await?;
-        updated(&self.cx, &mut tx, user.banned, &user, now).await?;
-        tx.commit().await?;
+        save(&self.cx, tx, user, had_two_factor, now).await?;
         Ok(identification)
     }
 
@@ -218,24 +202,10 @@ impl Identifications {
         replace(&mut user, &identification);
         promote_default_second_factor(&mut tx, &mut user, now).await?;
         if make_it_primary {
-            let previous = make_primary(&mut user, kind, id);
-            if kind == IdentificationKind::EmailAddress
-                && changes.notify_primary_email_address_changed
-            {
-                notify_primary_changed(
-                    &mut tx,
-                    &user,
-                    previous.as_deref(),
-                    now,
-                    self.cx.events.as_ref(),
-                )
-                .await?;
-            }
+            let notify = changes.notify_primary_email_address_changed;
+            set_primary(&self.cx, &mut tx, &mut user, kind, id, notify, now).await?;
         }
-        stamp_two_factor(&mut user, had_two_factor, now);
-        write(&mut tx, &mut user, now).await?;
-        updated(&self.cx, &mut tx, user.banned, &user, now).await?;
-        tx.commit().await?;
+        let user = save(&self.cx, tx, user, had_two_factor, now).await?;
         Ok(find(&user, kind, id)?.clone())
     }
 
@@ -278,10 +248,7 @@ impl Identifications {
         user.identifications.retain(|i| i.id != id);
         clear_primary_if(&mut user, kind, id);
         promote_default_second_factor(&mut tx, &mut user, now).await?;
-        stamp_two_factor(&mut user, had_two_factor, now);
-        write(&mut tx, &mut user, now).await?;
-        updated(&self.cx, &mut tx, user.banned, &user, now).await?;
-        tx.commit().await?;
+        save(&self.cx, tx, user, had_two_factor, now).await?;
         Ok(())
     }
 
@@ -327,10 +294,7 @@ impl Identifications {
             created_at: now,
             updated_at: now,
         };
-        tx.insert_identification(&identification)
-            .await
-            .map_err(identifiers::duplicate_to_field)?;
-        user.identifications.push(identification.clone());
+        add(&mut tx, &mut user, &identification).await?;
         make_primary(&mut user, kind, &identification.id);
         // notify_primary_changed itself stays silent when the address is the same as before.
         if kind == IdentificationKind::EmailAddress && notify_primary_email_address_changed {
@@ -344,10 +308,7 @@ impl Identifications {
             .await?;
         }
         // A replaced number that was a second factor takes SMS codes away with it.
-        stamp_two_factor(&mut user, had_two_factor, now);
-        write(&mut tx, &mut user, now).await?;
-        updated(&self.cx, &mut tx, user.banned, &user, now).await?;
-        tx.commit().await?;
+        save(&self.cx, tx, user, had_two_factor, now).await?;
         Ok(identification)
     }
 
@@ -378,6 +339,49 @@ impl Identifications {
             IdentificationKind::Web3Wallet => settings.web3_wallet.required,
         }
     }
+}
+
+/// Stores a new identifier of `user`; a value another user holds is refused by its unique key.
+async fn add(tx: &mut Tx, user: &mut User, identification: &Identification) -> DomainResult<()> {
+    tx.insert_identification(identification)
+        .await
+        .map_err(identifiers::duplicate_to_field)?;
+    user.identifications.push(identification.clone());
+    Ok(())
+}
+
+/// Makes `id` the primary of its kind; for an email address, and when asked, the previous
+/// primary address is told of the change.
+async fn set_primary(
+    cx: &Context,
+    tx: &mut Tx,
+    user: &mut User,
+    kind: IdentificationKind,
+    id: &str,
+    notify_previous: bool,
+    now: Millis,
+) -> DomainResult<()> {
+    let previous = make_primary(user, kind, id);
+    if kind == IdentificationKind::EmailAddress && notify_previous {
+        notify_primary_changed(tx, user, previous.as_deref(), now, cx.events.as_ref()).await?;
+    }
+    Ok(())
+}
+
+/// The last steps of every change to a user's identifiers: the two-factor stamp follows the
+/// identifiers, then the user is written, announced and committed.
+async fn save(
+    cx: &Context,
+    mut tx: Tx,
+    mut user: User,
+    had_two_factor: bool,
+    now: Millis,
+) -> DomainResult<User> {
+    stamp_two_factor(&mut user, had_two_factor, now);
+    write(&mut tx, &mut user, now).await?;
+    updated(cx, &mut tx, user.banned, &user, now).await?;
+    tx.commit().await?;
+    Ok(user)
 }
 
 /// The identification `id`, if it is of `kind`, read outside any transaction.

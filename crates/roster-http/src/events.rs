@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
-use roster_domain::EventPayloads;
+use roster_domain::events::{EventHeader, EventPayloads};
 use roster_model::messages::{Channel, NewMessage};
 use roster_model::sessions::Session;
-use roster_model::time::Millis;
 use roster_model::users::User;
 use roster_wire::sessions::Session as WireSession;
 use roster_wire::users::User as WireUser;
@@ -88,19 +87,13 @@ impl EventPayloads for WirePayloads {
         }
     }
 
-    fn envelope(
-        &self,
-        event_type: &str,
-        data: serde_json::Value,
-        timestamp: Millis,
-        instance_id: &str,
-    ) -> serde_json::Value {
+    fn envelope(&self, header: EventHeader<'_>, data: serde_json::Value) -> serde_json::Value {
         to_value(Event {
             data,
             object: "event",
-            event_type: event_type.to_owned(),
-            timestamp,
-            instance_id: instance_id.to_owned(),
+            event_type: header.event_type.to_owned(),
+            timestamp: header.timestamp,
+            instance_id: header.instance_id.to_owned(),
         })
     }
 }

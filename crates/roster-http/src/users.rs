@@ -180,32 +180,30 @@ async fn delete_user(
     Ok(Json(DeletedObject::new("user", user_id)))
 }
 
-#[utoipa::path(
-    post,
-    path = "/users/ban",
-    tag = "users",
-    request_body = BulkUsersRequest,
-    responses((status = 200, description = "The banned users.", body = Vec<wire::User>))
-)]
-async fn ban_users(
-    State(state): State<AppState>,
-    JsonBody(body): JsonBody<BulkUsersRequest>,
-) -> ApiResult<Vec<wire::User>> {
-    set_banned_many(&state, body, true).await
+/// The bulk ban and unban routes differ only in the flag they set.
+macro_rules! bulk_ban_routes {
+    ($($path:literal, $description:literal, $handler:ident => $banned:literal;)+) => {
+        $(
+            #[utoipa::path(
+                post,
+                path = $path,
+                tag = "users",
+                request_body = BulkUsersRequest,
+                responses((status = 200, description = $description, body = Vec<wire::User>))
+            )]
+            async fn $handler(
+                State(state): State<AppState>,
+                JsonBody(body): JsonBody<BulkUsersRequest>,
+            ) -> ApiResult<Vec<wire::User>> {
+                set_banned_many(&state, body, $banned).await
+            }
+        )+
+    };
 }
 
-#[utoipa::path(
-    post,
-    path = "/users/unban",
-    tag = "users",
-    request_body = BulkUsersRequest,
-    responses((status = 200, description = "The users, no longer banned.", body = Vec<wire::User>))
-)]
-async fn unban_users(
-    State(state): State<AppState>,
-    JsonBody(body): JsonBody<BulkUsersRequest>,
-) -> ApiResult<Vec<wire::User>> {
-    set_banned_many(&state, body, false).await
+bulk_ban_routes! {
+    "/users/ban", "The banned users.", ban_users => true;
+    "/users/unban", "The users, no longer banned.", unban_users => false;
 }
 
 /// Bans or unbans every user the body names, all or none.
@@ -337,7 +335,6 @@ fn new_user(body: CreateUserRequest) -> NewUser {
             skip_password_checks: body.skip_password_checks.unwrap_or(false),
         },
         skip_password_requirement: body.skip_password_requirement.unwrap_or(false),
-        unsupported: Vec::new(),
     }
 }
 
@@ -374,6 +371,5 @@ fn user_changes(body: UpdateUserRequest) -> UserChanges {
         notify_primary_email_address_changed: body
             .notify_primary_email_address_changed
             .unwrap_or(false),
-        unsupported: Vec::new(),
     }
 }

@@ -69,6 +69,7 @@ pub use lockout::AttemptSlot;
 pub use mfa::{BackupCodeRecord, TotpRecord};
 pub use passwords::PasswordRecord;
 pub use row_updates::RowUpdateOutcome;
+pub use sealed_secrets::SealedSecret;
 pub use webhooks::AttemptRecord;
 
 use std::sync::Arc;

@@ -81,20 +81,6 @@ impl Tx {
         Ok(())
     }
 
-    /// Re-seals a secret under another key, unless it changed since it was read.
-    pub async fn reseal_totp_secret(
-        &mut self,
-        user_id: &str,
-        old_key_id: &str,
-        key_id: &str,
-        sealed_secret: &[u8],
-    ) -> StoreResult<bool> {
-        const RESEAL: &str = "UPDATE totp_secrets SET key_id = $3, sealed_secret = $4 \
-            WHERE user_id = $1 AND key_id = $2";
-        self.reseal(RESEAL, user_id, old_key_id, key_id, sealed_secret)
-            .await
-    }
-
     pub async fn delete_totp_secret(&mut self, user_id: &str) -> StoreResult<bool> {
         let rows = execute!(
             self.conn(),

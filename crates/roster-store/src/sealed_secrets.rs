@@ -3,14 +3,37 @@
 
 use crate::{StoreResult, Tx, execute};
 
+/// The tables whose rows hold a sealed secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SealedSecret {
+    /// `totp_secrets`, one row per user, keyed by the user's id.
+    Totp,
+    /// `webhook_endpoints`, keyed by the endpoint's id.
+    WebhookSigning,
+}
+
+impl SealedSecret {
+    fn reseal_statement(self) -> &'static str {
+        match self {
+            SealedSecret::Totp => {
+                "UPDATE totp_secrets SET key_id = $3, sealed_secret = $4 \
+                 WHERE user_id = $1 AND key_id = $2"
+            }
+            SealedSecret::WebhookSigning => {
+                "UPDATE webhook_endpoints SET key_id = $3, sealed_secret = $4 \
+                 WHERE id = $1 AND key_id = $2"
+            }
+        }
+    }
+}
+
 impl Tx {
-    /// Re-seals one row's secret under `key_id`, unless it is no longer sealed under
-    /// `old_key_id` (another node re-sealed it meanwhile) or the row is gone: then false.
-    /// `statement` is the table's `UPDATE … SET key_id = $3, sealed_secret = $4
-    /// WHERE <row's key> = $1 AND key_id = $2`.
-    pub(crate) async fn reseal(
+    /// Re-seals the secret of row `row` (a user id for TOTP, an endpoint id for webhooks)
+    /// under `key_id`, unless it is no longer sealed under `old_key_id` (another node re-sealed
+    /// it meanwhile) or the row is gone: then false.
+    pub async fn reseal(
         &mut self,
-        statement: &'static str,
+        secret: SealedSecret,
         row: &str,
         old_key_id: &str,
         key_id: &str,
@@ -18,7 +41,7 @@ impl Tx {
     ) -> StoreResult<bool> {
         let rows = execute!(
             self.conn(),
-            statement,
+            secret.reseal_statement(),
             row,
             old_key_id,
             key_id,

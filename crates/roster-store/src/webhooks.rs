@@ -311,20 +311,6 @@ impl Tx {
         Ok(rows == 1)
     }
 
-    /// Replaces a secret sealed under `old_key_id`; false when it changed meanwhile.
-    pub async fn reseal_webhook_secret(
-        &mut self,
-        id: &str,
-        old_key_id: &str,
-        key_id: &str,
-        sealed_secret: &[u8],
-    ) -> StoreResult<bool> {
-        const RESEAL: &str = "UPDATE webhook_endpoints SET key_id = $3, sealed_secret = $4 \
-            WHERE id = $1 AND key_id = $2";
-        self.reseal(RESEAL, id, old_key_id, key_id, sealed_secret)
-            .await
-    }
-
     /// Deletes the endpoint and, with it, its deliveries.
     pub async fn delete_webhook_endpoint(&mut self, id: &str) -> StoreResult<bool> {
         self.forget_subscribers();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::{CredentialClass, User};
-use roster_store::{BackupCodeRecord, Tx};
+use roster_store::{BackupCodeRecord, SealedSecret, Tx};
 
 use crate::context::Context;
 use crate::encryption_keys::{EncryptionKeys, Sealed};
@@ -282,7 +282,13 @@ impl SecondFactors {
             let sealed = keys.seal(&secret, &user_id);
             let mut tx = self.cx.store().begin().await?;
             if tx
-                .reseal_totp_secret(&user_id, &record.key_id, &sealed.key_id, &sealed.bytes)
+                .reseal(
+                    SealedSecret::Totp,
+                    &user_id,
+                    &record.key_id,
+                    &sealed.key_id,
+                    &sealed.bytes,
+                )
                 .await?
             {
                 count += 1;

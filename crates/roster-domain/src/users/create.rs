@@ -57,8 +57,6 @@ pub struct NewUser {
     pub password: PasswordFields,
     /// Create the user without a password even where the instance requires one.
     pub skip_password_requirement: bool,
-    /// Parameters whose capability is not available yet; each is refused by name.
-    pub unsupported: Vec<&'static str>,
 }
 
 pub(crate) async fn create(cx: &Context, input: NewUser) -> DomainResult<User> {
@@ -114,9 +112,6 @@ pub(crate) async fn create(cx: &Context, input: NewUser) -> DomainResult<User> {
 /// Validates the request and assembles the user it describes, without touching storage.
 fn build_user(cx: &Context, input: &NewUser, now: i64) -> DomainResult<User> {
     let settings = &cx.settings;
-    if let Some(param) = input.unsupported.first() {
-        return Err(DomainError::field(*param, FieldErrorKind::NotSupported));
-    }
     let fields = UserFields {
         external_id: input.external_id.as_deref(),
         first_name: input.first_name.as_deref(),

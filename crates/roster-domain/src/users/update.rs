@@ -47,8 +47,6 @@ pub struct UserChanges {
     pub sign_out_of_other_sessions: bool,
     /// Tell the previous primary email address when `primary_email_address_id` changes it.
     pub notify_primary_email_address_changed: bool,
-    /// Parameters whose capability is not available yet; each is refused by name.
-    pub unsupported: Vec<&'static str>,
 }
 
 /// How an update reaches the store; the fastest path its changes allow.
@@ -131,9 +129,6 @@ pub(crate) async fn update(cx: &Context, id: &str, changes: UserChanges) -> Doma
 
 /// Checks the request, prepares its secrets, and chooses its write path.
 async fn plan(cx: &Context, id: &str, changes: &UserChanges) -> DomainResult<Plan> {
-    if let Some(param) = changes.unsupported.first() {
-        return Err(DomainError::field(*param, FieldErrorKind::NotSupported));
-    }
     let username = changes.username.clone().empty_as_null();
     let fields = UserFields {
         external_id: changes.external_id.as_set().map(String::as_str),

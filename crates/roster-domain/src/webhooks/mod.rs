@@ -16,7 +16,7 @@ use roster_model::Patch;
 use roster_model::ids::{IdPrefix, new_id};
 use roster_model::time::now_millis;
 use roster_model::webhooks::{Delivery, WebhookEndpoint};
-use roster_store::Store;
+use roster_store::{SealedSecret, Store};
 use tokio::sync::Notify;
 
 use crate::encryption_keys::EncryptionKeys;
@@ -231,7 +231,13 @@ impl Webhooks {
             let resealed = self.encryption_keys.seal(&secret, &endpoint.id);
             let mut tx = self.store.begin().await?;
             if tx
-                .reseal_webhook_secret(&endpoint.id, &key_id, &resealed.key_id, &resealed.bytes)
+                .reseal(
+                    SealedSecret::WebhookSigning,
+                    &endpoint.id,
+                    &key_id,
+                    &resealed.key_id,
+                    &resealed.bytes,
+                )
                 .await?
             {
                 count += 1;
