@@ -413,6 +413,15 @@ async fn malformed_user_ids_get_the_unknown_id_answer() {
         (Method::POST, "/remove_password", Some(json!({}))),
         (Method::POST, "/password/set_compromised", Some(json!({}))),
         (Method::POST, "/password/unset_compromised", Some(json!({}))),
+        (
+            Method::POST,
+            "/verify_totp",
+            Some(json!({"code": "123456"})),
+        ),
+        (Method::POST, "/verify_totp", Some(json!({}))),
+        (Method::DELETE, "/totp", None),
+        (Method::DELETE, "/backup_code", None),
+        (Method::DELETE, "/mfa", None),
     ];
     let headers = [("content-type", "application/json")];
     let answer = |reply: Reply, id: &str| {
