@@ -372,7 +372,8 @@ async fn prepare(
     kind: IdentificationKind,
     id: &str,
 ) -> ApiResult<VerificationObject> {
-    let verification = state.services.verifications.prepare(kind, id).await?;
+    let id = parse_identification_id(kind, id)?;
+    let verification = state.services.verifications.prepare(kind, &id).await?;
     Ok(Json(VerificationObject::from_model(&verification)))
 }
 
@@ -384,10 +385,11 @@ async fn attempt(
 ) -> ApiResult<VerificationObject> {
     let verification_id = required("verification_id", body.verification_id)?;
     let code = required("code", body.code)?;
+    let id = parse_identification_id(kind, id)?;
     let verification = state
         .services
         .verifications
-        .attempt(kind, id, &verification_id, &code)
+        .attempt(kind, &id, &verification_id, &code)
         .await?;
     Ok(Json(VerificationObject::from_model(&verification)))
 }

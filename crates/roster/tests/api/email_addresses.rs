@@ -442,15 +442,23 @@ async fn malformed_identification_ids_get_the_unknown_id_answer() {
         (reply.status, body.to_string().replace(id, "{id}"))
     };
     for kind in ["email_addresses", "phone_numbers"] {
-        for (method, body) in [
-            (Method::GET, ""),
-            (Method::PATCH, "{}"),
-            (Method::PATCH, r#"{"verified": true}"#),
-        ] {
+        let requests = [
+            (Method::GET, "", ""),
+            (Method::PATCH, "", "{}"),
+            (Method::PATCH, "", r#"{"verified": true}"#),
+            (Method::POST, "/prepare_verification", "{}"),
+            (Method::POST, "/attempt_verification", "{}"),
+            (
+                Method::POST,
+                "/attempt_verification",
+                r#"{"verification_id": "ver_x", "code": "123456"}"#,
+            ),
+        ];
+        for (method, tail, body) in requests {
             let expected = app
                 .raw(
                     method.clone(),
-                    &format!("/{kind}/{unknown}"),
+                    &format!("/{kind}/{unknown}{tail}"),
                     &headers,
                     body,
                 )
@@ -462,7 +470,7 @@ async fn malformed_identification_ids_get_the_unknown_id_answer() {
                 "idn_",
                 "id_abc",
             ] {
-                let path = format!("/{kind}/{id}");
+                let path = format!("/{kind}/{id}{tail}");
                 let reply = app.raw(method.clone(), &path, &headers, body).await;
                 assert_eq!(answer(reply, id), expected, "{method} {path}");
             }
