@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use roster_model::ids::{IdPrefix, new_id};
+use roster_model::ids::{IdPrefix, IdentificationId, new_id};
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::{Identification, IdentificationKind, User, Verification};
 use roster_store::Tx;
@@ -57,7 +57,8 @@ pub enum ReplacementStatus {
     Unverified,
 }
 
-fn not_found(kind: IdentificationKind, id: &str) -> DomainError {
+/// The answer for an identification of this kind that does not exist.
+pub fn not_found(kind: IdentificationKind, id: &str) -> DomainError {
     DomainError::NotFound {
         resource: kind.as_str(),
         id: id.to_owned(),
@@ -122,16 +123,21 @@ impl Identifications {
         Ok(identification)
     }
 
-    pub async fn get(&self, kind: IdentificationKind, id: &str) -> DomainResult<Identification> {
-        get_identification(&self.cx, kind, id).await
+    pub async fn get(
+        &self,
+        kind: IdentificationKind,
+        id: &IdentificationId,
+    ) -> DomainResult<Identification> {
+        get_identification(&self.cx, kind, id.as_str()).await
     }
 
     pub async fn update(
         &self,
         kind: IdentificationKind,
-        id: &str,
+        id: &IdentificationId,
         changes: IdentificationChanges,
     ) -> DomainResult<Identification> {
+        let id = id.as_str();
         let now = now_millis();
         let mut tx = self.cx.store().begin().await?;
         let mut user = load_owner(&mut tx, kind, id).await?;

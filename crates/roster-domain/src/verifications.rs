@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use rand::Rng;
-use roster_model::ids::{IdPrefix, new_id};
+use roster_model::ids::{IdPrefix, IdentificationId, new_id};
 use roster_model::messages::{Channel, CodeVerification};
 use roster_model::time::now_millis;
 use roster_model::users::{
@@ -54,8 +54,9 @@ impl Verifications {
     pub async fn prepare(
         &self,
         kind: IdentificationKind,
-        identification_id: &str,
+        identification_id: &IdentificationId,
     ) -> DomainResult<CodeVerification> {
+        let identification_id = identification_id.as_str();
         let (strategy, channel) = strategy_for(kind)?;
         let policy = self.cx.settings().verification;
         let now = now_millis();
@@ -118,10 +119,11 @@ impl Verifications {
     pub async fn attempt(
         &self,
         kind: IdentificationKind,
-        identification_id: &str,
+        identification_id: &IdentificationId,
         verification_id: &str,
         code: &str,
     ) -> DomainResult<CodeVerification> {
+        let identification_id = identification_id.as_str();
         let now = now_millis();
         // The identification must exist and be of this kind (404 otherwise).
         get_identification(&self.cx, kind, identification_id).await?;

@@ -7,8 +7,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use roster_domain::FieldErrorKind;
 use roster_domain::identifications::{IdentificationChanges, NewIdentification, ReplacementStatus};
+use roster_domain::{FieldErrorKind, identifications};
+use roster_model::ids::IdentificationId;
 use roster_model::users::{Identification, IdentificationKind};
 use roster_wire::common::DeletedObject;
 use roster_wire::email_addresses::{
@@ -291,12 +292,22 @@ async fn create(
     Ok(state.services.identifications.create(kind, input).await?)
 }
 
+/// The identification a path names. An id that cannot name one gets the answer an unknown
+/// one of the kind does, with the id as given.
+fn parse_identification_id(
+    kind: IdentificationKind,
+    raw: &str,
+) -> Result<IdentificationId, ApiError> {
+    IdentificationId::parse(raw).ok_or_else(|| identifications::not_found(kind, raw).into())
+}
+
 async fn get(
     state: &AppState,
     kind: IdentificationKind,
     id: &str,
 ) -> Result<Identification, ApiError> {
-    Ok(state.services.identifications.get(kind, id).await?)
+    let id = parse_identification_id(kind, id)?;
+    Ok(state.services.identifications.get(kind, &id).await?)
 }
 
 async fn update(
@@ -305,10 +316,11 @@ async fn update(
     id: &str,
     changes: IdentificationChanges,
 ) -> Result<Identification, ApiError> {
+    let id = parse_identification_id(kind, id)?;
     Ok(state
         .services
         .identifications
-        .update(kind, id, changes)
+        .update(kind, &id, changes)
         .await?)
 }
 
@@ -360,7 +372,8 @@ async fn prepare(
     kind: IdentificationKind,
     id: &str,
 ) -> ApiResult<VerificationObject> {
-    let verification = state.services.verifications.prepare(kind, id).await?;
+    let id = parse_identification_id(kind, id)?;
+    let verification = state.services.verifications.prepare(kind, &id).await?;
     Ok(Json(VerificationObject::from_model(&verification)))
 }
 
@@ -372,10 +385,11 @@ async fn attempt(
 ) -> ApiResult<VerificationObject> {
     let verification_id = required("verification_id", body.verification_id)?;
     let code = required("code", body.code)?;
+    let id = parse_identification_id(kind, id)?;
     let verification = state
         .services
         .verifications
-        .attempt(kind, id, &verification_id, &code)
+        .attempt(kind, &id, &verification_id, &code)
         .await?;
     Ok(Json(VerificationObject::from_model(&verification)))
 }

@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::params::UserPath;
+use crate::users::parse_user_id;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -38,6 +39,7 @@ async fn verify_totp(
     let Some(code) = body.code else {
         return Err(ApiError::field("code", FieldErrorKind::Missing));
     };
+    let user_id = parse_user_id(user_id)?;
     let code_type = state
         .services
         .second_factors
@@ -63,8 +65,11 @@ async fn delete_totp(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> Result<Json<UserIdResponse>, ApiError> {
+    let user_id = parse_user_id(user_id)?;
     state.services.second_factors.delete_totp(&user_id).await?;
-    Ok(Json(UserIdResponse { user_id }))
+    Ok(Json(UserIdResponse {
+        user_id: user_id.into_string(),
+    }))
 }
 
 #[utoipa::path(
@@ -78,12 +83,15 @@ async fn delete_backup_codes(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> Result<Json<UserIdResponse>, ApiError> {
+    let user_id = parse_user_id(user_id)?;
     state
         .services
         .second_factors
         .delete_backup_codes(&user_id)
         .await?;
-    Ok(Json(UserIdResponse { user_id }))
+    Ok(Json(UserIdResponse {
+        user_id: user_id.into_string(),
+    }))
 }
 
 #[utoipa::path(
@@ -97,6 +105,9 @@ async fn disable_mfa(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> Result<Json<UserIdResponse>, ApiError> {
+    let user_id = parse_user_id(user_id)?;
     state.services.second_factors.disable_mfa(&user_id).await?;
-    Ok(Json(UserIdResponse { user_id }))
+    Ok(Json(UserIdResponse {
+        user_id: user_id.into_string(),
+    }))
 }

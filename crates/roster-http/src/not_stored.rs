@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use roster_domain::DomainError;
+use roster_model::ids::UserId;
 use roster_wire::common::DeletedObject;
 
 use crate::AppState;
@@ -55,7 +56,10 @@ async fn not_stored(
     resource: &'static str,
     id: String,
 ) -> ApiError {
-    if let Err(error) = state.services.users.get(user_id).await {
+    let Some(user_id) = UserId::parse(user_id) else {
+        return DomainError::user_not_found(user_id).into();
+    };
+    if let Err(error) = state.services.users.get(&user_id).await {
         return error.into();
     }
     DomainError::NotFound { resource, id }.into()

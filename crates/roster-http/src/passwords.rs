@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use roster_domain::FieldErrorKind;
 use roster_model::Patch;
+use roster_model::ids::UserId;
 use roster_wire::passwords::{
     RemovePasswordRequest, SetPasswordCompromisedRequest, VerifyPasswordRequest,
     VerifyPasswordResponse,
@@ -43,7 +44,11 @@ async fn verify_password(
     let Some(password) = body.password else {
         return Err(ApiError::field("password", FieldErrorKind::Missing));
     };
-    state.services.passwords.verify(&user_id, &password).await?;
+    let passwords = &state.services.passwords;
+    match UserId::try_from(user_id) {
+        Ok(id) => passwords.verify(&id, &password).await?,
+        Err(raw) => passwords.verify_unknown(&raw, &password).await?,
+    }
     Ok(Json(VerifyPasswordResponse { verified: true }))
 }
 

@@ -2,6 +2,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use roster_domain::sessions::unknown_session_user;
+use roster_domain::{DomainError, FieldErrorKind};
+use roster_model::ids::{SessionId, UserId};
 use roster_wire::sessions::{
     CreateSessionRequest, CreateSessionTokenRequest, Jwk, Jwks, Session, SessionList,
     SessionListParams, SessionListQuery, SessionPage, Token,
@@ -60,6 +63,7 @@ async fn get_session(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
 ) -> ApiResult<Session> {
+    let session_id = parse_session_id(session_id)?;
     let session = state.services.sessions.get(&session_id).await?;
     Ok(Json(Session::from_model(&session)))
 }
@@ -79,11 +83,12 @@ async fn create_session(
         "active_organization_id",
         body.active_organization_id.is_some(),
     )])?;
-    let session = state
-        .services
-        .sessions
-        .create(body.user_id.as_deref())
-        .await?;
+    let user_id = match body.user_id {
+        None => return Err(ApiError::field("user_id", FieldErrorKind::Missing)),
+        Some(id) if id.is_empty() => return Err(ApiError::field("user_id", FieldErrorKind::Nil)),
+        Some(id) => UserId::try_from(id).map_err(|_| ApiError::from(unknown_session_user()))?,
+    };
+    let session = state.services.sessions.create(&user_id).await?;
     Ok(Json(Session::from_model(&session)))
 }
 
@@ -98,6 +103,7 @@ async fn revoke_session(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
 ) -> ApiResult<Session> {
+    let session_id = parse_session_id(session_id)?;
     let session = state.services.sessions.revoke(&session_id).await?;
     Ok(Json(Session::from_model(&session)))
 }
@@ -115,12 +121,18 @@ async fn create_session_token(
     Path(session_id): Path<String>,
     JsonBody(body): JsonBody<CreateSessionTokenRequest>,
 ) -> ApiResult<Token> {
-    let jwt = state
-        .services
-        .sessions
-        .create_token(&session_id, body.expires_in_seconds)
-        .await?;
+    let sessions = &state.services.sessions;
+    let jwt = match SessionId::try_from(session_id) {
+        Ok(id) => sessions.create_token(&id, body.expires_in_seconds).await?,
+        Err(raw) => sessions.create_token_unknown(&raw, body.expires_in_seconds)?,
+    };
     Ok(Json(Token::new(jwt)))
+}
+
+/// The session a path names. An id that cannot name a session gets the answer an unknown one
+/// does, with the id as given.
+fn parse_session_id(raw: String) -> Result<SessionId, ApiError> {
+    SessionId::try_from(raw).map_err(|raw| DomainError::session_not_found(&raw).into())
 }
 
 #[utoipa::path(

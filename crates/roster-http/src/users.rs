@@ -5,8 +5,9 @@ use axum::{Extension, Json};
 use roster_domain::metadata::MetadataChanges;
 use roster_domain::passwords::PasswordFields;
 use roster_domain::users::{IdentificationStatus, ListUsers, NewUser, UserChanges};
-use roster_domain::{DomainResult, FieldErrorKind};
+use roster_domain::{DomainError, DomainResult, FieldErrorKind};
 use roster_model::Patch;
+use roster_model::ids::UserId;
 use roster_model::users::User as ModelUser;
 use roster_wire::common::{DeletedObject, TotalCount};
 use roster_wire::users::{
@@ -47,6 +48,12 @@ pub(crate) fn render(state: &AppState, user: &ModelUser) -> wire::User {
 pub(crate) fn render_with(public_url: &str, user: &ModelUser) -> wire::User {
     let image_url = format!("{public_url}/avatars/{}", user.id);
     wire::User::from_model(user, image_url)
+}
+
+/// The user a path names. An id that cannot name a user gets the answer an unknown one does,
+/// with the id as given.
+pub(crate) fn parse_user_id(raw: String) -> Result<UserId, ApiError> {
+    UserId::try_from(raw).map_err(|raw| DomainError::user_not_found(&raw).into())
 }
 
 /// Answers with the user a use case returns.
@@ -127,6 +134,7 @@ async fn get_user(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> ApiResult<wire::User> {
+    let user_id = parse_user_id(user_id)?;
     answer_user(&state, state.services.users.get(&user_id)).await
 }
 
@@ -158,11 +166,11 @@ async fn update_user(
         ));
     }
     refuse_unsupported(&[("profile_image_id", body.profile_image_id.is_some())])?;
-    answer_user(
-        &state,
-        state.services.users.update(&user_id, user_changes(body)),
-    )
-    .await
+    let users = &state.services.users;
+    match UserId::try_from(user_id) {
+        Ok(id) => answer_user(&state, users.update(&id, user_changes(body))).await,
+        Err(raw) => answer_user(&state, users.update_unknown(&raw, user_changes(body))).await,
+    }
 }
 
 #[utoipa::path(
@@ -176,8 +184,9 @@ async fn delete_user(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> ApiResult<DeletedObject> {
+    let user_id = parse_user_id(user_id)?;
     state.services.users.delete(&user_id).await?;
-    Ok(Json(DeletedObject::new("user", user_id)))
+    Ok(Json(DeletedObject::new("user", user_id.into_string())))
 }
 
 /// The bulk ban and unban routes differ only in the flag they set.
@@ -224,7 +233,8 @@ macro_rules! user_routes {
     ($(
         $method:ident $path:literal, $tag:literal, $description:literal,
         $handler:ident($user_id:ident $(, $body:ident: $request:ident)?)
-            => $service:ident.$use_case:ident($($argument:expr),* $(,)?);
+            => $service:ident.$use_case:ident($($argument:expr),* $(,)?)
+            $(, unknown: $unknown:ident)?;
     )+) => {
         $(
             #[utoipa::path(
@@ -240,6 +250,12 @@ macro_rules! user_routes {
                 Path($user_id): Path<String>,
                 $(JsonBody($body): JsonBody<$request>,)?
             ) -> Result<Json<wire::User>, ApiError> {
+                let $user_id = match roster_model::ids::UserId::try_from($user_id) {
+                    Ok(id) => id,
+                    Err(raw) => {
+                        return Err($crate::users::unknown_user!(state, raw $(, $unknown)?).into());
+                    }
+                };
                 let use_case = state.services.$service.$use_case($($argument),*);
                 answer_user(&state, use_case).await
             }
@@ -247,6 +263,18 @@ macro_rules! user_routes {
     };
 }
 pub(crate) use user_routes;
+
+/// The answer for a path id that cannot name a user: "not found" for the id as given, or what
+/// the route's `unknown` use case answers when checks come before the lookup.
+macro_rules! unknown_user {
+    ($state:ident, $raw:ident) => {
+        roster_domain::DomainError::user_not_found(&$raw)
+    };
+    ($state:ident, $raw:ident, $unknown:ident) => {
+        $state.services.users.$unknown(&$raw)
+    };
+}
+pub(crate) use unknown_user;
 
 user_routes! {
     patch "/users/{user_id}/metadata", "users",
@@ -261,9 +289,9 @@ user_routes! {
     post "/users/{user_id}/unban", "users", "The user, no longer banned.",
         unban_user(user_id) => users.unban(&user_id);
     post "/users/{user_id}/lock", "users", "The locked user.",
-        lock_user(user_id) => users.lock(&user_id);
+        lock_user(user_id) => users.lock(&user_id), unknown: lock_unknown;
     post "/users/{user_id}/unlock", "users", "The unlocked user.",
-        unlock_user(user_id) => users.unlock(&user_id);
+        unlock_user(user_id) => users.unlock(&user_id), unknown: lock_unknown;
 }
 
 /// The tiers a metadata request gives.

@@ -2,7 +2,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use roster_domain::webhooks::{EndpointChanges, EndpointWithSecret};
+use roster_domain::webhooks::{EndpointChanges, EndpointWithSecret, endpoint_not_found};
+use roster_model::ids::WebhookEndpointId;
 use roster_wire::common::DeletedObject;
 use roster_wire::webhooks::{
     CreateWebhookEndpointRequest, DeliveriesQuery, DeliveryPage, UpdateWebhookEndpointRequest,
@@ -72,6 +73,7 @@ async fn get_endpoint(
     State(state): State<AppState>,
     Path(endpoint_id): Path<String>,
 ) -> ApiResult<WebhookEndpoint> {
+    let endpoint_id = parse_endpoint_id(endpoint_id)?;
     let endpoint = state.services.webhooks.get(&endpoint_id).await?;
     Ok(Json(render(&endpoint)))
 }
@@ -89,17 +91,15 @@ async fn update_endpoint(
     Path(endpoint_id): Path<String>,
     JsonBody(body): JsonBody<UpdateWebhookEndpointRequest>,
 ) -> ApiResult<WebhookEndpoint> {
-    let endpoint = state
-        .services
-        .webhooks
-        .update(
-            &endpoint_id,
-            EndpointChanges {
-                url: body.url,
-                events: body.events,
-            },
-        )
-        .await?;
+    let webhooks = &state.services.webhooks;
+    let changes = EndpointChanges {
+        url: body.url,
+        events: body.events,
+    };
+    let endpoint = match WebhookEndpointId::try_from(endpoint_id) {
+        Ok(id) => webhooks.update(&id, changes).await?,
+        Err(raw) => webhooks.update_unknown(&raw, changes).await?,
+    };
     Ok(Json(render(&endpoint)))
 }
 
@@ -114,8 +114,12 @@ async fn delete_endpoint(
     State(state): State<AppState>,
     Path(endpoint_id): Path<String>,
 ) -> ApiResult<DeletedObject> {
+    let endpoint_id = parse_endpoint_id(endpoint_id)?;
     state.services.webhooks.delete(&endpoint_id).await?;
-    Ok(Json(DeletedObject::new("webhook_endpoint", endpoint_id)))
+    Ok(Json(DeletedObject::new(
+        "webhook_endpoint",
+        endpoint_id.into_string(),
+    )))
 }
 
 #[utoipa::path(
@@ -130,9 +134,10 @@ async fn list_deliveries(
     Path(endpoint_id): Path<String>,
     ListParams(page): ListParams<DeliveryPage>,
 ) -> ApiResult<Vec<WebhookDelivery>> {
-    let deliveries = state
-        .services
-        .webhooks
+    let webhooks = &state.services.webhooks;
+    let endpoint_id = WebhookEndpointId::try_from(endpoint_id)
+        .map_err(|raw| webhooks.deliveries_unknown(&raw, page.limit, page.offset))?;
+    let deliveries = webhooks
         .deliveries(&endpoint_id, page.limit, page.offset)
         .await?;
     Ok(Json(
@@ -151,10 +156,17 @@ async fn replay_event(
     State(state): State<AppState>,
     Path((endpoint_id, event_id)): Path<(String, String)>,
 ) -> ApiResult<WebhookDelivery> {
+    let endpoint_id = parse_endpoint_id(endpoint_id)?;
     let delivery = state
         .services
         .webhooks
         .replay(&endpoint_id, &event_id)
         .await?;
     Ok(Json(WebhookDelivery::from_model(&delivery)))
+}
+
+/// The endpoint a path names. An id that cannot name an endpoint gets the answer an unknown
+/// one does, with the id as given.
+fn parse_endpoint_id(raw: String) -> Result<WebhookEndpointId, ApiError> {
+    WebhookEndpointId::try_from(raw).map_err(|raw| endpoint_not_found(&raw).into())
 }

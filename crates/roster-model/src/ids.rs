@@ -2,6 +2,9 @@
 //!
 //! KSUIDs start with a timestamp, so identifiers sort roughly by creation time, as Clerk's do.
 
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
 use svix_ksuid::{Ksuid, KsuidLike};
 
 /// The prefixes Roster issues, one per object type.
@@ -44,6 +47,121 @@ pub fn new_id(prefix: IdPrefix) -> String {
     format!("{}_{}", prefix.as_str(), Ksuid::new(None, None))
 }
 
+/// One newtype per object kind, so that a user id cannot be passed where a session id is
+/// wanted. Each holds the id exactly as it was issued or imported (Clerk's ids keep their
+/// spelling); `parse` accepts the kind's prefix followed by a non-empty ASCII alphanumeric
+/// tail, the alphabet of both KSUIDs and the ids Clerk exports.
+macro_rules! typed_ids {
+    ($($(#[$doc:meta])* $name:ident => $prefix:ident;)+) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+            #[serde(try_from = "String", into = "String")]
+            pub struct $name(String);
+
+            impl $name {
+                pub const PREFIX: IdPrefix = IdPrefix::$prefix;
+
+                /// A fresh id of this kind.
+                pub fn new() -> Self {
+                    $name(new_id(IdPrefix::$prefix))
+                }
+
+                /// The id `raw` spells, if it has this kind's prefix and a well-formed tail.
+                pub fn parse(raw: &str) -> Option<Self> {
+                    is_id_of(IdPrefix::$prefix, raw).then(|| $name(raw.to_owned()))
+                }
+
+                pub fn as_str(&self) -> &str {
+                    &self.0
+                }
+
+                pub fn into_string(self) -> String {
+                    self.0
+                }
+            }
+
+            impl Default for $name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+
+            /// Parses without copying; a malformed id is handed back unchanged.
+            impl TryFrom<String> for $name {
+                type Error = String;
+
+                fn try_from(raw: String) -> Result<Self, String> {
+                    if is_id_of(IdPrefix::$prefix, &raw) {
+                        Ok($name(raw))
+                    } else {
+                        Err(raw)
+                    }
+                }
+            }
+
+            impl From<$name> for String {
+                fn from(id: $name) -> String {
+                    id.0
+                }
+            }
+
+            impl AsRef<str> for $name {
+                fn as_ref(&self) -> &str {
+                    &self.0
+                }
+            }
+
+            impl PartialEq<str> for $name {
+                fn eq(&self, other: &str) -> bool {
+                    self.0 == other
+                }
+            }
+
+            impl PartialEq<&str> for $name {
+                fn eq(&self, other: &&str) -> bool {
+                    self.0 == *other
+                }
+            }
+
+            impl PartialEq<String> for $name {
+                fn eq(&self, other: &String) -> bool {
+                    &self.0 == other
+                }
+            }
+
+            impl fmt::Display for $name {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str(&self.0)
+                }
+            }
+        )+
+    };
+}
+
+typed_ids! {
+    UserId => User;
+    /// An email address, phone number or web3 wallet of a user.
+    IdentificationId => Identification;
+    ApiKeyId => ApiKey;
+    BackupCodeId => BackupCode;
+    VerificationId => Verification;
+    /// A mail or SMS message, or a webhook event.
+    MessageId => Message;
+    SessionId => Session;
+    ClientId => Client;
+    InstanceId => Instance;
+    WebhookEndpointId => WebhookEndpoint;
+    DeliveryId => Delivery;
+}
+
+/// Whether `raw` is `prefix`, `_`, and one or more ASCII letters or digits.
+fn is_id_of(prefix: IdPrefix, raw: &str) -> bool {
+    raw.strip_prefix(prefix.as_str())
+        .and_then(|rest| rest.strip_prefix('_'))
+        .is_some_and(|tail| !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +173,44 @@ mod tests {
         assert_eq!(suffix.len(), 27);
         assert!(suffix.chars().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(id, new_id(IdPrefix::User));
+    }
+
+    #[test]
+    fn typed_ids_accept_only_their_own_prefix() {
+        let user = UserId::new();
+        assert!(user.as_str().starts_with("user_"));
+        assert_eq!(UserId::parse(user.as_str()), Some(user.clone()));
+        assert_eq!(SessionId::parse(user.as_str()), None);
+        assert_eq!(
+            UserId::parse("user_2g7np7Hrk0SN6kj5EDMLDaKNL0S").map(|id| id.to_string()),
+            Some("user_2g7np7Hrk0SN6kj5EDMLDaKNL0S".to_owned())
+        );
+        // Ids of other lengths, as stored data may hold, keep their spelling.
+        assert_eq!(UserId::parse("user_1").unwrap().as_str(), "user_1");
+        for malformed in [
+            "",
+            "user",
+            "user_",
+            "user_a_b",
+            "user_é",
+            "usr_abc",
+            " user_abc",
+            "user_abc ",
+        ] {
+            assert_eq!(UserId::parse(malformed), None, "{malformed:?}");
+        }
+        assert_eq!(
+            WebhookEndpointId::try_from("sess_abc".to_owned()),
+            Err("sess_abc".to_owned())
+        );
+    }
+
+    #[test]
+    fn typed_ids_are_json_strings() {
+        let id = SessionId::parse("sess_abc123").unwrap();
+        assert_eq!(serde_json::to_string(&id).unwrap(), r#""sess_abc123""#);
+        let back: SessionId = serde_json::from_str(r#""sess_abc123""#).unwrap();
+        assert_eq!(back, id);
+        assert!(serde_json::from_str::<SessionId>(r#""user_abc123""#).is_err());
     }
 }

@@ -7,6 +7,7 @@ pub mod totp;
 
 use std::sync::Arc;
 
+use roster_model::ids::UserId;
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::{CredentialClass, User};
 use roster_store::{BackupCodeRecord, SealedSecret, Tx};
@@ -129,7 +130,8 @@ impl SecondFactors {
     /// `POST /users/{id}/verify_totp`: a current TOTP code or an unused backup code. Every
     /// check is counted against the lockout limit; a locked user is refused even with a right
     /// code.
-    pub async fn verify_totp(&self, user_id: &str, code: &str) -> DomainResult<CodeType> {
+    pub async fn verify_totp(&self, user_id: &UserId, code: &str) -> DomainResult<CodeType> {
+        let user_id = user_id.as_str();
         let user = self
             .cx
             .store()
@@ -225,18 +227,21 @@ impl SecondFactors {
     }
 
     /// `DELETE /users/{id}/totp`.
-    pub async fn delete_totp(&self, user_id: &str) -> DomainResult<()> {
-        self.remove_second_factors(user_id, true, false).await
+    pub async fn delete_totp(&self, user_id: &UserId) -> DomainResult<()> {
+        self.remove_second_factors(user_id.as_str(), true, false)
+            .await
     }
 
     /// `DELETE /users/{id}/backup_code`.
-    pub async fn delete_backup_codes(&self, user_id: &str) -> DomainResult<()> {
-        self.remove_second_factors(user_id, false, true).await
+    pub async fn delete_backup_codes(&self, user_id: &UserId) -> DomainResult<()> {
+        self.remove_second_factors(user_id.as_str(), false, true)
+            .await
     }
 
     /// `DELETE /users/{id}/mfa`: every second factor at once.
-    pub async fn disable_mfa(&self, user_id: &str) -> DomainResult<()> {
-        self.remove_second_factors(user_id, true, true).await
+    pub async fn disable_mfa(&self, user_id: &UserId) -> DomainResult<()> {
+        self.remove_second_factors(user_id.as_str(), true, true)
+            .await
     }
 
     async fn remove_second_factors(

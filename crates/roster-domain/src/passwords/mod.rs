@@ -11,6 +11,7 @@ mod policy;
 use std::fmt;
 use std::sync::Arc;
 
+use roster_model::ids::UserId;
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::{CredentialClass, IdentificationKind, User};
 use roster_password::{Digest, DigestError, Hasher};
@@ -216,11 +217,9 @@ impl Passwords {
     /// `POST /users/{id}/verify_password`. Counted against the lockout limit; a locked user is
     /// refused even with the right password. An unknown user or one without a password costs
     /// the same hash as a real check, so timing tells nothing.
-    pub async fn verify(&self, user_id: &str, password: &str) -> DomainResult<()> {
-        // The byte cap of new passwords, so that no check can cost more than one of the
-        // longest password Roster would store: phpass and Symfony hash the whole password
-        // once per round. Refused before any hashing, lookup or counted attempt.
-        policy::check_size(password).map_err(|kind| DomainError::field("password", kind))?;
+    pub async fn verify(&self, user_id: &UserId, password: &str) -> DomainResult<()> {
+        let user_id = user_id.as_str();
+        check_candidate_size(password)?;
         let user = self.cx.store().get_user(user_id).await?;
         let exists = user.is_some();
         let found = match user {
@@ -272,6 +271,14 @@ impl Passwords {
         Ok(())
     }
 
+    /// `verify`'s answer for an id that cannot name a user: the same size check and the same
+    /// hash as for an unknown user, then "not found" for `raw_user_id` as given.
+    pub async fn verify_unknown(&self, raw_user_id: &str, password: &str) -> DomainResult<()> {
+        check_candidate_size(password)?;
+        self.cx.hashing.verify(None, password.to_owned()).await?;
+        Err(DomainError::user_not_found(raw_user_id))
+    }
+
     /// Re-hashes a verified password with argon2id at the current parameters, replacing the
     /// old digest unless the password changed meanwhile.
     async fn upgrade_digest(
@@ -292,7 +299,8 @@ impl Passwords {
 
     /// `POST /users/{id}/remove_password`. A user without a password comes back unchanged.
     /// `sign_out` revokes the sessions active now.
-    pub async fn remove(&self, user_id: &str, sign_out: bool) -> DomainResult<User> {
+    pub async fn remove(&self, user_id: &UserId, sign_out: bool) -> DomainResult<User> {
+        let user_id = user_id.as_str();
         let now = now_millis();
         let mut tx = self.cx.store().begin().await?;
         let mut user = load_for_update(&mut tx, user_id).await?;
@@ -316,10 +324,11 @@ impl Passwords {
     /// must reset the password at the next sign-in; `revoke_sessions` also ends every session.
     pub async fn set_compromised(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         compromised: bool,
         revoke_sessions: bool,
     ) -> DomainResult<User> {
+        let user_id = user_id.as_str();
         let now = now_millis();
         let mut tx = self.cx.store().begin().await?;
         let mut user = load_for_update(&mut tx, user_id).await?;
@@ -335,6 +344,13 @@ impl Passwords {
         tx.commit().await?;
         Ok(present(&self.cx, user, now))
     }
+}
+
+/// The byte cap of new passwords, so that no check can cost more than one of the longest
+/// password Roster would store: phpass and Symfony hash the whole password once per round.
+/// Refused before any hashing, lookup or counted attempt.
+fn check_candidate_size(password: &str) -> DomainResult<()> {
+    policy::check_size(password).map_err(|kind| DomainError::field("password", kind))
 }
 
 /// Parses an imported digest; the reason for a refusal never quotes the digest.

@@ -8,7 +8,7 @@ pub use tokens::{MAX_TOKEN_SECONDS, MIN_TOKEN_SECONDS, SessionClaims};
 
 use std::sync::Arc;
 
-use roster_model::ids::{IdPrefix, new_id};
+use roster_model::ids::{IdPrefix, SessionId, UserId, new_id};
 use roster_model::sessions::{Session, SessionFilter, SessionStatus};
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::User;
@@ -55,18 +55,14 @@ impl Sessions {
     }
 
     /// A new active session for `user_id`, on a new client.
-    pub async fn create(&self, user_id: Option<&str>) -> DomainResult<Session> {
-        let user_id = match user_id {
-            Some(id) if !id.is_empty() => id,
-            Some(_) => return Err(DomainError::field("user_id", FieldErrorKind::Nil)),
-            None => return Err(DomainError::field("user_id", FieldErrorKind::Missing)),
-        };
+    pub async fn create(&self, user_id: &UserId) -> DomainResult<Session> {
+        let user_id = user_id.as_str();
         let now = now_millis();
         let mut tx = self.store.begin().await?;
         let mut user = tx
             .load_user(user_id)
             .await?
-            .ok_or_else(|| DomainError::field("user_id", FieldErrorKind::ResourceNotFound))?;
+            .ok_or_else(unknown_session_user)?;
         if user.banned {
             return Err(DomainError::UserBanned);
         }
@@ -93,7 +89,8 @@ impl Sessions {
         Ok(session)
     }
 
-    pub async fn get(&self, id: &str) -> DomainResult<Session> {
+    pub async fn get(&self, id: &SessionId) -> DomainResult<Session> {
+        let id = id.as_str();
         let session = self.store.get_session(id).await?;
         let session = session.ok_or_else(|| DomainError::session_not_found(id))?;
         Ok(present(session, now_millis()))
@@ -121,7 +118,8 @@ impl Sessions {
     }
 
     /// Revokes a session; a session that is no longer active is returned as it is.
-    pub async fn revoke(&self, id: &str) -> DomainResult<Session> {
+    pub async fn revoke(&self, id: &SessionId) -> DomainResult<Session> {
+        let id = id.as_str();
         let now = now_millis();
         let mut tx = self.store.begin().await?;
         let session = load_present(&mut tx, id, now).await?;
@@ -142,9 +140,10 @@ impl Sessions {
     /// A session token for an active session, valid for `expires_in_seconds` (default 60).
     pub async fn create_token(
         &self,
-        id: &str,
+        id: &SessionId,
         expires_in_seconds: Option<i64>,
     ) -> DomainResult<String> {
+        let id = id.as_str();
         let lifetime = tokens::lifetime(expires_in_seconds)?;
         let now = now_millis();
         let mut tx = self.store.begin().await?;
@@ -167,6 +166,22 @@ impl Sessions {
         tx.commit().await?;
         Ok(jwt)
     }
+
+    /// `create_token`'s answer for an id that cannot name a session: the lifetime is checked
+    /// first, then "not found" for `raw_id` as given.
+    pub fn create_token_unknown(
+        &self,
+        raw_id: &str,
+        expires_in_seconds: Option<i64>,
+    ) -> DomainResult<String> {
+        tokens::lifetime(expires_in_seconds)?;
+        Err(DomainError::session_not_found(raw_id))
+    }
+}
+
+/// The answer to a new session for a user id that names no user.
+pub fn unknown_session_user() -> DomainError {
+    DomainError::field("user_id", FieldErrorKind::ResourceNotFound)
 }
 
 /// A session as clients see it at `now`: an active session past its expiry or abandonment

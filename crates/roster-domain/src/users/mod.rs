@@ -13,6 +13,7 @@ pub use update::UserChanges;
 
 use std::sync::Arc;
 
+use roster_model::ids::UserId;
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::{FailedAttempts, User, UserFilter};
 
@@ -39,8 +40,14 @@ impl Users {
         create::create(&self.cx, input).await
     }
 
-    pub async fn update(&self, id: &str, changes: UserChanges) -> DomainResult<User> {
-        update::update(&self.cx, id, changes).await
+    pub async fn update(&self, id: &UserId, changes: UserChanges) -> DomainResult<User> {
+        update::update(&self.cx, id.as_str(), changes).await
+    }
+
+    /// `update`'s answer for an id that cannot name a user: the request's own errors first,
+    /// then "not found" for `raw_id` as given.
+    pub async fn update_unknown(&self, raw_id: &str, changes: UserChanges) -> DomainResult<User> {
+        update::refuse_unknown(&self.cx, raw_id, changes).await
     }
 
     pub async fn list(&self, request: ListUsers) -> DomainResult<Vec<User>> {
@@ -51,13 +58,15 @@ impl Users {
         list::count(&self.cx, filter).await
     }
 
-    pub async fn get(&self, id: &str) -> DomainResult<User> {
+    pub async fn get(&self, id: &UserId) -> DomainResult<User> {
+        let id = id.as_str();
         let user = self.cx.store.get_user(id).await?;
         let user = user.ok_or_else(|| DomainError::user_not_found(id))?;
         Ok(present(&self.cx, user, now_millis()))
     }
 
-    pub async fn delete(&self, id: &str) -> DomainResult<()> {
+    pub async fn delete(&self, id: &UserId) -> DomainResult<()> {
+        let id = id.as_str();
         let mut tx = self.cx.store.begin().await?;
         let user = load_for_update(&mut tx, id).await?;
         user_record::deleting(&self.cx, &mut tx, &user, now_millis()).await?;
@@ -68,7 +77,7 @@ impl Users {
         Ok(())
     }
 
-    pub async fn ban(&self, id: &str) -> DomainResult<User> {
+    pub async fn ban(&self, id: &UserId) -> DomainResult<User> {
         self.modify(id, |user, _| {
             user.banned = true;
             Ok(())
@@ -76,7 +85,7 @@ impl Users {
         .await
     }
 
-    pub async fn unban(&self, id: &str) -> DomainResult<User> {
+    pub async fn unban(&self, id: &UserId) -> DomainResult<User> {
         self.modify(id, |user, _| {
             user.banned = false;
             Ok(())
@@ -127,7 +136,7 @@ impl Users {
         Ok(answered)
     }
 
-    pub async fn lock(&self, id: &str) -> DomainResult<User> {
+    pub async fn lock(&self, id: &UserId) -> DomainResult<User> {
         let policy = self.lockout_policy()?;
         self.modify(id, move |user, now| {
             user.lock.locked_at = Some(now);
@@ -138,7 +147,7 @@ impl Users {
         .await
     }
 
-    pub async fn unlock(&self, id: &str) -> DomainResult<User> {
+    pub async fn unlock(&self, id: &UserId) -> DomainResult<User> {
         self.lockout_policy()?;
         self.modify(id, |user, _| {
             user.lock.locked_at = None;
@@ -150,15 +159,32 @@ impl Users {
     }
 
     /// `PATCH /users/{id}/metadata`: deep-merges each given tier.
-    pub async fn merge_metadata(&self, id: &str, changes: MetadataChanges) -> DomainResult<User> {
+    pub async fn merge_metadata(
+        &self,
+        id: &UserId,
+        changes: MetadataChanges,
+    ) -> DomainResult<User> {
         self.modify(id, move |user, _| metadata::merge_tiers(user, &changes))
             .await
     }
 
     /// `PUT /users/{id}/metadata`: each given tier replaces the stored one whole.
-    pub async fn replace_metadata(&self, id: &str, changes: MetadataChanges) -> DomainResult<User> {
+    pub async fn replace_metadata(
+        &self,
+        id: &UserId,
+        changes: MetadataChanges,
+    ) -> DomainResult<User> {
         self.modify(id, move |user, _| metadata::replace_tiers(user, &changes))
             .await
+    }
+
+    /// `lock`'s and `unlock`'s answer for an id that cannot name a user: lockout must be on
+    /// first, then "not found" for `raw_id` as given.
+    pub fn lock_unknown(&self, raw_id: &str) -> DomainError {
+        match self.lockout_policy() {
+            Ok(_) => DomainError::user_not_found(raw_id),
+            Err(error) => error,
+        }
     }
 
     fn lockout_policy(&self) -> DomainResult<LockoutPolicy> {
@@ -171,10 +197,11 @@ impl Users {
 
     /// Loads a user in a write transaction, applies `change`, and writes it back; nothing is
     /// written when `change` fails.
-    async fn modify<F>(&self, id: &str, change: F) -> DomainResult<User>
+    async fn modify<F>(&self, id: &UserId, change: F) -> DomainResult<User>
     where
         F: FnOnce(&mut User, Millis) -> DomainResult<()>,
     {
+        let id = id.as_str();
         let now = now_millis();
         let mut tx = self.cx.store.begin().await?;
         let mut user = load_for_update(&mut tx, id).await?;

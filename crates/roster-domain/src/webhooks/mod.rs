@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
 use roster_model::Patch;
-use roster_model::ids::{IdPrefix, new_id};
+use roster_model::ids::{IdPrefix, WebhookEndpointId, new_id};
 use roster_model::time::now_millis;
 use roster_model::webhooks::{Delivery, WebhookEndpoint};
 use roster_store::{SealedSecret, Store};
@@ -116,7 +116,8 @@ impl Webhooks {
         Ok(EndpointWithSecret { endpoint, secret })
     }
 
-    pub async fn get(&self, id: &str) -> DomainResult<EndpointWithSecret> {
+    pub async fn get(&self, id: &WebhookEndpointId) -> DomainResult<EndpointWithSecret> {
+        let id = id.as_str();
         let (endpoint, key_id, sealed) = self
             .store
             .get_webhook_endpoint(id)
@@ -140,14 +141,14 @@ impl Webhooks {
 
     pub async fn update(
         &self,
-        id: &str,
+        id: &WebhookEndpointId,
         changes: EndpointChanges,
     ) -> DomainResult<EndpointWithSecret> {
-        if let Some(url) = &changes.url {
-            self.validate_url(url).await?;
-        }
-        let events = changes.events.given().map(validate_events).transpose()?;
+        let events = self
+            .check_changes(changes.url.as_deref(), changes.events)
+            .await?;
         let mut current = self.get(id).await?;
+        let id = id.as_str();
         if let Some(url) = changes.url {
             current.endpoint.url = url;
         }
@@ -163,8 +164,33 @@ impl Webhooks {
         Ok(current)
     }
 
+    /// `update`'s answer for an id that cannot name an endpoint: the changes are checked
+    /// first, then "not found" for `raw_id` as given.
+    pub async fn update_unknown(
+        &self,
+        raw_id: &str,
+        changes: EndpointChanges,
+    ) -> DomainResult<EndpointWithSecret> {
+        self.check_changes(changes.url.as_deref(), changes.events)
+            .await?;
+        Err(endpoint_not_found(raw_id))
+    }
+
+    /// The new URL must be a permitted target; the event types, if given, known ones.
+    async fn check_changes(
+        &self,
+        url: Option<&str>,
+        events: Patch<Vec<String>>,
+    ) -> DomainResult<Option<Option<Vec<String>>>> {
+        if let Some(url) = url {
+            self.validate_url(url).await?;
+        }
+        events.given().map(validate_events).transpose()
+    }
+
     /// Deletes the endpoint and its pending deliveries.
-    pub async fn delete(&self, id: &str) -> DomainResult<()> {
+    pub async fn delete(&self, id: &WebhookEndpointId) -> DomainResult<()> {
+        let id = id.as_str();
         let mut tx = self.store.begin().await?;
         if !tx.delete_webhook_endpoint(id).await? {
             return Err(endpoint_not_found(id));
@@ -176,27 +202,36 @@ impl Webhooks {
     /// The endpoint's deliveries, newest first.
     pub async fn deliveries(
         &self,
-        id: &str,
+        id: &WebhookEndpointId,
         limit: i64,
         offset: i64,
     ) -> DomainResult<Vec<Delivery>> {
-        PageLimit::new(limit)?;
-        if offset < 0 {
-            return Err(DomainError::field(
-                "offset",
-                FieldErrorKind::ValueInvalid {
-                    reason: "must be 0 or more".to_owned(),
-                },
-            ));
-        }
+        check_page(limit, offset)?;
         self.get(id).await?;
-        Ok(self.store.list_deliveries(id, limit, offset).await?)
+        Ok(self
+            .store
+            .list_deliveries(id.as_str(), limit, offset)
+            .await?)
+    }
+
+    /// `deliveries`' answer for an id that cannot name an endpoint: the page is checked
+    /// first, then "not found" for `raw_id` as given.
+    pub fn deliveries_unknown(&self, raw_id: &str, limit: i64, offset: i64) -> DomainError {
+        match check_page(limit, offset) {
+            Ok(()) => endpoint_not_found(raw_id),
+            Err(error) => error,
+        }
     }
 
     /// Queues the event `event_id` (`msg_…`) for delivery to the endpoint again, with the
     /// same `svix-id`; returns the new delivery.
-    pub async fn replay(&self, endpoint_id: &str, event_id: &str) -> DomainResult<Delivery> {
+    pub async fn replay(
+        &self,
+        endpoint_id: &WebhookEndpointId,
+        event_id: &str,
+    ) -> DomainResult<Delivery> {
         self.get(endpoint_id).await?;
+        let endpoint_id = endpoint_id.as_str();
         let delivery_id = new_id(IdPrefix::Delivery);
         let mut tx = self.store.begin().await?;
         if !tx
@@ -253,7 +288,20 @@ impl Webhooks {
     }
 }
 
-fn endpoint_not_found(id: &str) -> DomainError {
+fn check_page(limit: i64, offset: i64) -> DomainResult<()> {
+    PageLimit::new(limit)?;
+    if offset < 0 {
+        return Err(DomainError::field(
+            "offset",
+            FieldErrorKind::ValueInvalid {
+                reason: "must be 0 or more".to_owned(),
+            },
+        ));
+    }
+    Ok(())
+}
+
+pub fn endpoint_not_found(id: &str) -> DomainError {
     DomainError::NotFound {
         resource: "webhook endpoint",
         id: id.to_owned(),

@@ -426,3 +426,54 @@ async fn an_empty_identifier_is_nil_on_put_as_on_post() {
     }
     assert_eq!(snapshot(&app, &user_id).await, before);
 }
+
+/// An identification id of the wrong kind or malformed gets exactly the answer an unknown
+/// well-formed one gets on the routes that read or change one, quoting the id as given.
+#[tokio::test]
+async fn malformed_identification_ids_get_the_unknown_id_answer() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let unknown = "idn_2g7np7Hrk0SN6kj5EDMLDaKNL0S";
+    let headers = [("content-type", "application/json")];
+    let answer = |reply: crate::helpers::Reply, id: &str| {
+        let mut body = reply.body;
+        body.as_object_mut()
+            .map(|body| body.remove("clerk_trace_id"));
+        (reply.status, body.to_string().replace(id, "{id}"))
+    };
+    for kind in ["email_addresses", "phone_numbers"] {
+        let requests = [
+            (Method::GET, "", ""),
+            (Method::PATCH, "", "{}"),
+            (Method::PATCH, "", r#"{"verified": true}"#),
+            (Method::POST, "/prepare_verification", "{}"),
+            (Method::POST, "/attempt_verification", "{}"),
+            (
+                Method::POST,
+                "/attempt_verification",
+                r#"{"verification_id": "ver_x", "code": "123456"}"#,
+            ),
+        ];
+        for (method, tail, body) in requests {
+            let expected = app
+                .raw(
+                    method.clone(),
+                    &format!("/{kind}/{unknown}{tail}"),
+                    &headers,
+                    body,
+                )
+                .await;
+            let expected = answer(expected, unknown);
+            for id in [
+                "user_2g7np7Hrk0SN6kj5EDMLDaKNL0S",
+                "idn_a-b",
+                "idn_",
+                "id_abc",
+            ] {
+                let path = format!("/{kind}/{id}{tail}");
+                let reply = app.raw(method.clone(), &path, &headers, body).await;
+                assert_eq!(answer(reply, id), expected, "{method} {path}");
+            }
+        }
+    }
+}

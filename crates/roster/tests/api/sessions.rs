@@ -275,3 +275,77 @@ async fn session_writes_racing_a_ban_never_fail() {
         assert_eq!(active.as_array().map(Vec::len), Some(0), "round {round}");
     }
 }
+
+/// A session id of the wrong kind or malformed, and a malformed user id in a new session's
+/// body, get exactly the answers unknown well-formed ones get, quoting the id as given.
+#[tokio::test]
+async fn malformed_session_and_user_ids_get_the_unknown_id_answer() {
+    let app = spawn_app().await;
+    let unknown = "sess_2g7np7Hrk0SN6kj5EDMLDaKNL0S";
+    let headers = [("content-type", "application/json")];
+    let answer = |reply: crate::helpers::Reply, id: &str| {
+        let mut body = reply.body;
+        body.as_object_mut()
+            .map(|body| body.remove("clerk_trace_id"));
+        (reply.status, body.to_string().replace(id, "{id}"))
+    };
+    let requests: [(reqwest::Method, &str, &str); 5] = [
+        (reqwest::Method::GET, "", ""),
+        (reqwest::Method::POST, "/revoke", "{}"),
+        (reqwest::Method::POST, "/tokens", "{}"),
+        (
+            reqwest::Method::POST,
+            "/tokens",
+            r#"{"expires_in_seconds": -5}"#,
+        ),
+        (
+            reqwest::Method::POST,
+            "/tokens",
+            r#"{"expires_in_seconds": 120}"#,
+        ),
+    ];
+    for (method, tail, body) in requests {
+        let expected = app
+            .raw(
+                method.clone(),
+                &format!("/sessions/{unknown}{tail}"),
+                &headers,
+                body,
+            )
+            .await;
+        let expected = answer(expected, unknown);
+        for id in [
+            "user_2g7np7Hrk0SN6kj5EDMLDaKNL0S",
+            "sess_a-b",
+            "sess_",
+            "ses_abc",
+        ] {
+            let reply = app
+                .raw(
+                    method.clone(),
+                    &format!("/sessions/{id}{tail}"),
+                    &headers,
+                    body,
+                )
+                .await;
+            assert_eq!(answer(reply, id), expected, "{method} /sessions/{id}{tail}");
+        }
+    }
+    let create = |user_id: &str| json!({ "user_id": user_id }).to_string();
+    let expected = app
+        .raw(
+            reqwest::Method::POST,
+            "/sessions",
+            &headers,
+            &create("user_2g7np7Hrk0SN6kj5EDMLDaKNL0S"),
+        )
+        .await;
+    // The answer quotes no id.
+    let expected = answer(expected, "\0");
+    for id in ["sess_2g7np7Hrk0SN6kj5EDMLDaKNL0S", "user_a-b", "user_"] {
+        let reply = app
+            .raw(reqwest::Method::POST, "/sessions", &headers, &create(id))
+            .await;
+        assert_eq!(answer(reply, "\0"), expected, "POST /sessions user_id {id}");
+    }
+}

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{Reply, TestApp, spawn_app};
 
 async fn assert_refused_unchanged(app: &TestApp, id: &str, body: Value, status: u16, code: &str) {
     let before = app.user(id).await;
@@ -374,5 +374,88 @@ async fn clients_that_hang_up_never_fail_the_writes_of_others() {
     );
     for (n, id) in ids.iter().enumerate() {
         assert_eq!(app.user(id).await["first_name"], format!("Steady{n}-99"));
+    }
+}
+
+/// An id of the wrong kind or malformed names no user: every route answers exactly what it
+/// answers an unknown well-formed id, quoting the id as given, checks of the body included.
+#[tokio::test]
+async fn malformed_user_ids_get_the_unknown_id_answer() {
+    let app = spawn_app().await;
+    let unknown = "user_2g7np7Hrk0SN6kj5EDMLDaKNL0S";
+    let long_password = "p".repeat(100_000);
+    let requests: Vec<(Method, &str, Option<Value>)> = vec![
+        (Method::GET, "", None),
+        (Method::PATCH, "", Some(json!({"first_name": "x"}))),
+        (Method::PATCH, "", Some(json!({"created_at": "never"}))),
+        (
+            Method::PATCH,
+            "",
+            Some(json!({"password": "correct horse battery staple"})),
+        ),
+        (Method::DELETE, "", None),
+        (Method::POST, "/ban", Some(json!({}))),
+        (Method::POST, "/unban", Some(json!({}))),
+        (Method::POST, "/lock", Some(json!({}))),
+        (Method::POST, "/unlock", Some(json!({}))),
+        (Method::PATCH, "/metadata", Some(json!({}))),
+        (Method::PUT, "/metadata", Some(json!({}))),
+        (
+            Method::POST,
+            "/verify_password",
+            Some(json!({"password": "x"})),
+        ),
+        (
+            Method::POST,
+            "/verify_password",
+            Some(json!({"password": long_password})),
+        ),
+        (Method::POST, "/remove_password", Some(json!({}))),
+        (Method::POST, "/password/set_compromised", Some(json!({}))),
+        (Method::POST, "/password/unset_compromised", Some(json!({}))),
+        (
+            Method::POST,
+            "/verify_totp",
+            Some(json!({"code": "123456"})),
+        ),
+        (Method::POST, "/verify_totp", Some(json!({}))),
+        (Method::DELETE, "/totp", None),
+        (Method::DELETE, "/backup_code", None),
+        (Method::DELETE, "/mfa", None),
+    ];
+    let headers = [("content-type", "application/json")];
+    let answer = |reply: Reply, id: &str| {
+        let mut body = reply.body;
+        body.as_object_mut()
+            .map(|body| body.remove("clerk_trace_id"));
+        (reply.status, body.to_string().replace(id, "{id}"))
+    };
+    for (method, tail, body) in &requests {
+        let body = body.as_ref().map(Value::to_string).unwrap_or_default();
+        let expected = app
+            .raw(
+                method.clone(),
+                &format!("/users/{unknown}{tail}"),
+                &headers,
+                &body,
+            )
+            .await;
+        let expected = answer(expected, unknown);
+        for id in [
+            "sess_2g7np7Hrk0SN6kj5EDMLDaKNL0S",
+            "user_a-b",
+            "user_",
+            "usr_abc",
+        ] {
+            let reply = app
+                .raw(
+                    method.clone(),
+                    &format!("/users/{id}{tail}"),
+                    &headers,
+                    &body,
+                )
+                .await;
+            assert_eq!(answer(reply, id), expected, "{method} /users/{id}{tail}");
+        }
     }
 }

@@ -173,3 +173,45 @@ async fn signing_secrets_survive_an_encryption_key_rotation_and_reseal() {
     let endpoint = after.get(&format!("/webhook_endpoints/{id}")).await.ok();
     assert_eq!(endpoint["secret"], created["secret"]);
 }
+
+/// An endpoint id of the wrong kind or malformed gets exactly the answer an unknown
+/// well-formed one gets, quoting the id as given, checks of the request included.
+#[tokio::test]
+async fn malformed_endpoint_ids_get_the_unknown_id_answer() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let unknown = "ep_2g7np7Hrk0SN6kj5EDMLDaKNL0S";
+    let headers = [("content-type", "application/json")];
+    let answer = |reply: crate::helpers::Reply, id: &str| {
+        let mut body = reply.body;
+        body.as_object_mut()
+            .map(|body| body.remove("clerk_trace_id"));
+        (reply.status, body.to_string().replace(id, "{id}"))
+    };
+    let requests: [(Method, &str, &str); 8] = [
+        (Method::GET, "", ""),
+        (Method::PATCH, "", "{}"),
+        (Method::PATCH, "", r#"{"url": "ftp://example.com"}"#),
+        (Method::PATCH, "", r#"{"events": ["no.such_event"]}"#),
+        (Method::DELETE, "", ""),
+        (Method::GET, "/deliveries", ""),
+        (Method::GET, "/deliveries?limit=0", ""),
+        (Method::POST, "/replay/msg_2g7np7Hrk0SN6kj5EDMLDaKNL0S", ""),
+    ];
+    for (method, tail, body) in requests {
+        let expected = app
+            .raw(
+                method.clone(),
+                &format!("/webhook_endpoints/{unknown}{tail}"),
+                &headers,
+                body,
+            )
+            .await;
+        let expected = answer(expected, unknown);
+        for id in ["sess_2g7np7Hrk0SN6kj5EDMLDaKNL0S", "ep_a-b", "ep_", "e_abc"] {
+            let path = format!("/webhook_endpoints/{id}{tail}");
+            let reply = app.raw(method.clone(), &path, &headers, body).await;
+            assert_eq!(answer(reply, id), expected, "{method} {path}");
+        }
+    }
+}
