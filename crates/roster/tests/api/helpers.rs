@@ -268,6 +268,40 @@ impl TestApp {
     }
 
     /// Sends a body as raw bytes with the given headers.
+    /// Asserts that each of `malformed`, put where `{id}` stands in `path`, gets exactly the
+    /// answer the well-formed but unknown id `unknown` gets (the trace id aside, and with the
+    /// id quoted as given): a malformed id must reveal nothing an unknown one does not.
+    pub async fn assert_answered_as_unknown(
+        &self,
+        method: Method,
+        path: &str,
+        body: &str,
+        unknown: &str,
+        malformed: &[&str],
+    ) {
+        let headers = [("content-type", "application/json")];
+        let answer = |reply: Reply, id: &str| {
+            let mut body = reply.body;
+            body.as_object_mut()
+                .map(|body| body.remove("clerk_trace_id"));
+            (reply.status, body.to_string().replace(id, "{id}"))
+        };
+        let expected = self
+            .raw(
+                method.clone(),
+                &path.replace("{id}", unknown),
+                &headers,
+                body,
+            )
+            .await;
+        let expected = answer(expected, unknown);
+        for id in malformed {
+            let path = path.replace("{id}", id);
+            let reply = self.raw(method.clone(), &path, &headers, body).await;
+            assert_eq!(answer(reply, id), expected, "{method} {path}");
+        }
+    }
+
     pub async fn raw(
         &self,
         method: Method,

@@ -305,31 +305,15 @@ async fn malformed_session_and_user_ids_get_the_unknown_id_answer() {
         ),
     ];
     for (method, tail, body) in requests {
-        let expected = app
-            .raw(
-                method.clone(),
-                &format!("/sessions/{unknown}{tail}"),
-                &headers,
-                body,
-            )
-            .await;
-        let expected = answer(expected, unknown);
-        for id in [
+        let malformed = [
             "user_2g7np7Hrk0SN6kj5EDMLDaKNL0S",
             "sess_a-b",
             "sess_",
             "ses_abc",
-        ] {
-            let reply = app
-                .raw(
-                    method.clone(),
-                    &format!("/sessions/{id}{tail}"),
-                    &headers,
-                    body,
-                )
-                .await;
-            assert_eq!(answer(reply, id), expected, "{method} /sessions/{id}{tail}");
-        }
+        ];
+        let path = format!("/sessions/{{id}}{tail}");
+        app.assert_answered_as_unknown(method, &path, body, unknown, &malformed)
+            .await;
     }
     let create = |user_id: &str| json!({ "user_id": user_id }).to_string();
     let expected = app
