@@ -5,12 +5,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use roster_domain::DomainError;
-use roster_model::ids::UserId;
 use roster_wire::common::DeletedObject;
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::params::{ExternalAccountPath, PasskeyPath, UserPath};
+use crate::users::parse_user_id;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -36,7 +36,7 @@ macro_rules! not_stored_deletes {
                 State(state): State<AppState>,
                 Path((user_id, id)): Path<(String, String)>,
             ) -> Result<Json<DeletedObject>, ApiError> {
-                Err(not_stored(&state, &user_id, $resource, id).await)
+                Err(not_stored(&state, user_id, $resource, id).await)
             }
         )+
     };
@@ -52,12 +52,13 @@ not_stored_deletes! {
 /// The user must exist (404 for the user otherwise); the object never does.
 async fn not_stored(
     state: &AppState,
-    user_id: &str,
+    user_id: String,
     resource: &'static str,
     id: String,
 ) -> ApiError {
-    let Some(user_id) = UserId::parse(user_id) else {
-        return DomainError::user_not_found(user_id).into();
+    let user_id = match parse_user_id(user_id) {
+        Ok(user_id) => user_id,
+        Err(error) => return error,
     };
     if let Err(error) = state.services.users.get(&user_id).await {
         return error.into();
