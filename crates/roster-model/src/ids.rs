@@ -62,8 +62,9 @@ macro_rules! typed_ids {
             impl $name {
                 pub const PREFIX: IdPrefix = IdPrefix::$prefix;
 
-                /// A fresh id of this kind.
-                pub fn new() -> Self {
+                /// A fresh id of this kind. (Not `new`, nor `Default`: an id is minted, and a
+                /// default value that differs at every call would surprise.)
+                pub fn generate() -> Self {
                     $name(new_id(IdPrefix::$prefix))
                 }
 
@@ -78,12 +79,6 @@ macro_rules! typed_ids {
 
                 pub fn into_string(self) -> String {
                     self.0
-                }
-            }
-
-            impl Default for $name {
-                fn default() -> Self {
-                    Self::new()
                 }
             }
 
@@ -177,7 +172,7 @@ mod tests {
 
     #[test]
     fn typed_ids_accept_only_their_own_prefix() {
-        let user = UserId::new();
+        let user = UserId::generate();
         assert!(user.as_str().starts_with("user_"));
         assert_eq!(UserId::parse(user.as_str()), Some(user.clone()));
         assert_eq!(SessionId::parse(user.as_str()), None);
