@@ -7,8 +7,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use roster_domain::FieldErrorKind;
 use roster_domain::identifications::{IdentificationChanges, NewIdentification, ReplacementStatus};
-use roster_domain::{FieldErrorKind, identifications};
 use roster_model::ids::IdentificationId;
 use roster_model::users::{Identification, IdentificationKind};
 use roster_wire::common::DeletedObject;
@@ -292,21 +292,12 @@ async fn create(
     Ok(state.services.identifications.create(kind, input).await?)
 }
 
-/// The identification a path names. An id that cannot name one gets the answer an unknown
-/// one of the kind does, with the id as given.
-fn parse_identification_id(
-    kind: IdentificationKind,
-    raw: &str,
-) -> Result<IdentificationId, ApiError> {
-    IdentificationId::parse(raw).ok_or_else(|| identifications::not_found(kind, raw).into())
-}
-
 async fn get(
     state: &AppState,
     kind: IdentificationKind,
     id: &str,
 ) -> Result<Identification, ApiError> {
-    let id = parse_identification_id(kind, id)?;
+    let id = IdentificationId::requested(id.to_owned());
     Ok(state.services.identifications.get(kind, &id).await?)
 }
 
@@ -316,7 +307,7 @@ async fn update(
     id: &str,
     changes: IdentificationChanges,
 ) -> Result<Identification, ApiError> {
-    let id = parse_identification_id(kind, id)?;
+    let id = IdentificationId::requested(id.to_owned());
     Ok(state
         .services
         .identifications
@@ -372,7 +363,7 @@ async fn prepare(
     kind: IdentificationKind,
     id: &str,
 ) -> ApiResult<VerificationObject> {
-    let id = parse_identification_id(kind, id)?;
+    let id = IdentificationId::requested(id.to_owned());
     let verification = state.services.verifications.prepare(kind, &id).await?;
     Ok(Json(VerificationObject::from_model(&verification)))
 }
@@ -385,7 +376,7 @@ async fn attempt(
 ) -> ApiResult<VerificationObject> {
     let verification_id = required("verification_id", body.verification_id)?;
     let code = required("code", body.code)?;
-    let id = parse_identification_id(kind, id)?;
+    let id = IdentificationId::requested(id.to_owned());
     let verification = state
         .services
         .verifications

@@ -5,13 +5,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use roster_domain::FieldErrorKind;
 use roster_domain::mfa::CodeType;
+use roster_model::ids::UserId;
 use roster_wire::mfa::{UserIdResponse, VerifyTotpRequest, VerifyTotpResponse};
 
 use crate::AppState;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::params::UserPath;
-use crate::users::parse_user_id;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -39,7 +39,7 @@ async fn verify_totp(
     let Some(code) = body.code else {
         return Err(ApiError::field("code", FieldErrorKind::Missing));
     };
-    let user_id = parse_user_id(user_id)?;
+    let user_id = UserId::requested(user_id);
     let code_type = state
         .services
         .second_factors
@@ -65,7 +65,7 @@ async fn delete_totp(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> Result<Json<UserIdResponse>, ApiError> {
-    let user_id = parse_user_id(user_id)?;
+    let user_id = UserId::requested(user_id);
     state.services.second_factors.delete_totp(&user_id).await?;
     Ok(Json(UserIdResponse {
         user_id: user_id.into_string(),
@@ -83,7 +83,7 @@ async fn delete_backup_codes(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> Result<Json<UserIdResponse>, ApiError> {
-    let user_id = parse_user_id(user_id)?;
+    let user_id = UserId::requested(user_id);
     state
         .services
         .second_factors
@@ -105,7 +105,7 @@ async fn disable_mfa(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> Result<Json<UserIdResponse>, ApiError> {
-    let user_id = parse_user_id(user_id)?;
+    let user_id = UserId::requested(user_id);
     state.services.second_factors.disable_mfa(&user_id).await?;
     Ok(Json(UserIdResponse {
         user_id: user_id.into_string(),

@@ -5,12 +5,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use roster_domain::DomainError;
+use roster_model::ids::UserId;
 use roster_wire::common::DeletedObject;
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::params::{ExternalAccountPath, PasskeyPath, UserPath};
-use crate::users::parse_user_id;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -56,10 +56,7 @@ async fn not_stored(
     resource: &'static str,
     id: String,
 ) -> ApiError {
-    let user_id = match parse_user_id(user_id) {
-        Ok(user_id) => user_id,
-        Err(error) => return error,
-    };
+    let user_id = UserId::requested(user_id);
     if let Err(error) = state.services.users.get(&user_id).await {
         return error.into();
     }

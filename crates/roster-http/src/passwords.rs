@@ -44,11 +44,8 @@ async fn verify_password(
     let Some(password) = body.password else {
         return Err(ApiError::field("password", FieldErrorKind::Missing));
     };
-    let passwords = &state.services.passwords;
-    match UserId::try_from(user_id) {
-        Ok(id) => passwords.verify(&id, &password).await?,
-        Err(raw) => passwords.verify_unknown(&raw, &password).await?,
-    }
+    let user_id = UserId::requested(user_id);
+    state.services.passwords.verify(&user_id, &password).await?;
     Ok(Json(VerifyPasswordResponse { verified: true }))
 }
 

@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use roster_domain::FieldErrorKind;
 use roster_domain::sessions::unknown_session_user;
-use roster_domain::{DomainError, FieldErrorKind};
 use roster_model::ids::{SessionId, UserId};
 use roster_wire::sessions::{
     CreateSessionRequest, CreateSessionTokenRequest, Jwk, Jwks, Session, SessionList,
@@ -63,7 +63,7 @@ async fn get_session(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
 ) -> ApiResult<Session> {
-    let session_id = parse_session_id(session_id)?;
+    let session_id = SessionId::requested(session_id);
     let session = state.services.sessions.get(&session_id).await?;
     Ok(Json(Session::from_model(&session)))
 }
@@ -103,7 +103,7 @@ async fn revoke_session(
     State(state): State<AppState>,
     Path(session_id): Path<String>,
 ) -> ApiResult<Session> {
-    let session_id = parse_session_id(session_id)?;
+    let session_id = SessionId::requested(session_id);
     let session = state.services.sessions.revoke(&session_id).await?;
     Ok(Json(Session::from_model(&session)))
 }
@@ -121,18 +121,13 @@ async fn create_session_token(
     Path(session_id): Path<String>,
     JsonBody(body): JsonBody<CreateSessionTokenRequest>,
 ) -> ApiResult<Token> {
-    let sessions = &state.services.sessions;
-    let jwt = match SessionId::try_from(session_id) {
-        Ok(id) => sessions.create_token(&id, body.expires_in_seconds).await?,
-        Err(raw) => sessions.create_token_unknown(&raw, body.expires_in_seconds)?,
-    };
+    let session_id = SessionId::requested(session_id);
+    let jwt = state
+        .services
+        .sessions
+        .create_token(&session_id, body.expires_in_seconds)
+        .await?;
     Ok(Json(Token::new(jwt)))
-}
-
-/// The session a path names. An id that cannot name a session gets the answer an unknown one
-/// does, with the id as given.
-fn parse_session_id(raw: String) -> Result<SessionId, ApiError> {
-    SessionId::try_from(raw).map_err(|raw| DomainError::session_not_found(&raw).into())
 }
 
 #[utoipa::path(

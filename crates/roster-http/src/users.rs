@@ -5,7 +5,7 @@ use axum::{Extension, Json};
 use roster_domain::metadata::MetadataChanges;
 use roster_domain::passwords::PasswordFields;
 use roster_domain::users::{IdentificationStatus, ListUsers, NewUser, UserChanges};
-use roster_domain::{DomainError, DomainResult, FieldErrorKind};
+use roster_domain::{DomainResult, FieldErrorKind};
 use roster_model::Patch;
 use roster_model::ids::UserId;
 use roster_model::users::User as ModelUser;
@@ -48,12 +48,6 @@ pub(crate) fn render(state: &AppState, user: &ModelUser) -> wire::User {
 pub(crate) fn render_with(public_url: &str, user: &ModelUser) -> wire::User {
     let image_url = format!("{public_url}/avatars/{}", user.id);
     wire::User::from_model(user, image_url)
-}
-
-/// The user a path names. An id that cannot name a user gets the answer an unknown one does,
-/// with the id as given.
-pub(crate) fn parse_user_id(raw: String) -> Result<UserId, ApiError> {
-    UserId::try_from(raw).map_err(|raw| DomainError::user_not_found(&raw).into())
 }
 
 /// Answers with the user a use case returns.
@@ -134,7 +128,7 @@ async fn get_user(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> ApiResult<wire::User> {
-    let user_id = parse_user_id(user_id)?;
+    let user_id = UserId::requested(user_id);
     answer_user(&state, state.services.users.get(&user_id)).await
 }
 
@@ -166,11 +160,9 @@ async fn update_user(
         ));
     }
     refuse_unsupported(&[("profile_image_id", body.profile_image_id.is_some())])?;
-    let users = &state.services.users;
-    match UserId::try_from(user_id) {
-        Ok(id) => answer_user(&state, users.update(&id, user_changes(body))).await,
-        Err(raw) => answer_user(&state, users.update_unknown(&raw, user_changes(body))).await,
-    }
+    let user_id = UserId::requested(user_id);
+    let update = state.services.users.update(&user_id, user_changes(body));
+    answer_user(&state, update).await
 }
 
 #[utoipa::path(
@@ -184,7 +176,7 @@ async fn delete_user(
     State(state): State<AppState>,
     Path(user_id): Path<String>,
 ) -> ApiResult<DeletedObject> {
-    let user_id = parse_user_id(user_id)?;
+    let user_id = UserId::requested(user_id);
     state.services.users.delete(&user_id).await?;
     Ok(Json(DeletedObject::new("user", user_id.into_string())))
 }
@@ -233,8 +225,7 @@ macro_rules! user_routes {
     ($(
         $method:ident $path:literal, $tag:literal, $description:literal,
         $handler:ident($user_id:ident $(, $body:ident: $request:ident)?)
-            => $service:ident.$use_case:ident($($argument:expr),* $(,)?)
-            $(, unknown: $unknown:ident)?;
+            => $service:ident.$use_case:ident($($argument:expr),* $(,)?);
     )+) => {
         $(
             #[utoipa::path(
@@ -250,12 +241,7 @@ macro_rules! user_routes {
                 Path($user_id): Path<String>,
                 $(JsonBody($body): JsonBody<$request>,)?
             ) -> Result<Json<wire::User>, ApiError> {
-                let $user_id = match roster_model::ids::UserId::try_from($user_id) {
-                    Ok(id) => id,
-                    Err(raw) => {
-                        return Err($crate::users::unknown_user!(state, raw $(, $unknown)?).into());
-                    }
-                };
+                let $user_id = roster_model::ids::UserId::requested($user_id);
                 let use_case = state.services.$service.$use_case($($argument),*);
                 answer_user(&state, use_case).await
             }
@@ -263,18 +249,6 @@ macro_rules! user_routes {
     };
 }
 pub(crate) use user_routes;
-
-/// The answer for a path id that cannot name a user: "not found" for the id as given, or what
-/// the route's `unknown` use case answers when checks come before the lookup.
-macro_rules! unknown_user {
-    ($state:ident, $raw:ident) => {
-        roster_domain::DomainError::user_not_found(&$raw)
-    };
-    ($state:ident, $raw:ident, $unknown:ident) => {
-        $state.services.users.$unknown(&$raw)
-    };
-}
-pub(crate) use unknown_user;
 
 user_routes! {
     patch "/users/{user_id}/metadata", "users",
@@ -289,9 +263,9 @@ user_routes! {
     post "/users/{user_id}/unban", "users", "The user, no longer banned.",
         unban_user(user_id) => users.unban(&user_id);
     post "/users/{user_id}/lock", "users", "The locked user.",
-        lock_user(user_id) => users.lock(&user_id), unknown: lock_unknown;
+        lock_user(user_id) => users.lock(&user_id);
     post "/users/{user_id}/unlock", "users", "The unlocked user.",
-        unlock_user(user_id) => users.unlock(&user_id), unknown: lock_unknown;
+        unlock_user(user_id) => users.unlock(&user_id);
 }
 
 /// The tiers a metadata request gives.

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use roster_domain::webhooks::{EndpointChanges, EndpointWithSecret, endpoint_not_found};
+use roster_domain::webhooks::{EndpointChanges, EndpointWithSecret};
 use roster_model::ids::WebhookEndpointId;
 use roster_wire::common::DeletedObject;
 use roster_wire::webhooks::{
@@ -73,7 +73,7 @@ async fn get_endpoint(
     State(state): State<AppState>,
     Path(endpoint_id): Path<String>,
 ) -> ApiResult<WebhookEndpoint> {
-    let endpoint_id = parse_endpoint_id(endpoint_id)?;
+    let endpoint_id = WebhookEndpointId::requested(endpoint_id);
     let endpoint = state.services.webhooks.get(&endpoint_id).await?;
     Ok(Json(render(&endpoint)))
 }
@@ -96,10 +96,8 @@ async fn update_endpoint(
         url: body.url,
         events: body.events,
     };
-    let endpoint = match WebhookEndpointId::try_from(endpoint_id) {
-        Ok(id) => webhooks.update(&id, changes).await?,
-        Err(raw) => webhooks.update_unknown(&raw, changes).await?,
-    };
+    let endpoint_id = WebhookEndpointId::requested(endpoint_id);
+    let endpoint = webhooks.update(&endpoint_id, changes).await?;
     Ok(Json(render(&endpoint)))
 }
 
@@ -114,7 +112,7 @@ async fn delete_endpoint(
     State(state): State<AppState>,
     Path(endpoint_id): Path<String>,
 ) -> ApiResult<DeletedObject> {
-    let endpoint_id = parse_endpoint_id(endpoint_id)?;
+    let endpoint_id = WebhookEndpointId::requested(endpoint_id);
     state.services.webhooks.delete(&endpoint_id).await?;
     Ok(Json(DeletedObject::new(
         "webhook_endpoint",
@@ -135,8 +133,7 @@ async fn list_deliveries(
     ListParams(page): ListParams<DeliveryPage>,
 ) -> ApiResult<Vec<WebhookDelivery>> {
     let webhooks = &state.services.webhooks;
-    let endpoint_id = WebhookEndpointId::try_from(endpoint_id)
-        .map_err(|raw| webhooks.deliveries_unknown(&raw, page.limit, page.offset))?;
+    let endpoint_id = WebhookEndpointId::requested(endpoint_id);
     let deliveries = webhooks
         .deliveries(&endpoint_id, page.limit, page.offset)
         .await?;
@@ -156,17 +153,11 @@ async fn replay_event(
     State(state): State<AppState>,
     Path((endpoint_id, event_id)): Path<(String, String)>,
 ) -> ApiResult<WebhookDelivery> {
-    let endpoint_id = parse_endpoint_id(endpoint_id)?;
+    let endpoint_id = WebhookEndpointId::requested(endpoint_id);
     let delivery = state
         .services
         .webhooks
         .replay(&endpoint_id, &event_id)
         .await?;
     Ok(Json(WebhookDelivery::from_model(&delivery)))
-}
-
-/// The endpoint a path names. An id that cannot name an endpoint gets the answer an unknown
-/// one does, with the id as given.
-fn parse_endpoint_id(raw: String) -> Result<WebhookEndpointId, ApiError> {
-    WebhookEndpointId::try_from(raw).map_err(|raw| endpoint_not_found(&raw).into())
 }

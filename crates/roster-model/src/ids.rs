@@ -48,9 +48,9 @@ pub fn new_id(prefix: IdPrefix) -> String {
 }
 
 /// One newtype per object kind, so that a user id cannot be passed where a session id is
-/// wanted. Each holds the id exactly as it was issued or imported (Clerk's ids keep their
-/// spelling); `parse` accepts the kind's prefix followed by a non-empty ASCII alphanumeric
-/// tail, the alphabet of both KSUIDs and the ids Clerk exports.
+/// wanted. Each holds the id exactly as it was issued, imported or requested (Clerk's ids keep
+/// their spelling); `parse` accepts the kind's prefix followed by a non-empty ASCII
+/// alphanumeric tail, the alphabet of both KSUIDs and the ids Clerk exports.
 macro_rules! typed_ids {
     ($($(#[$doc:meta])* $name:ident => $prefix:ident;)+) => {
         $(
@@ -71,6 +71,15 @@ macro_rules! typed_ids {
                 /// The id `raw` spells, if it has this kind's prefix and a well-formed tail.
                 pub fn parse(raw: &str) -> Option<Self> {
                     is_id_of(IdPrefix::$prefix, raw).then(|| $name(raw.to_owned()))
+                }
+
+                /// The id a request's path names, well formed or not. A malformed one is kept
+                /// as given: every stored id was generated or parsed, so no lookup finds it, and
+                /// the request gets an unknown id's answer after the same checks, in the same
+                /// order, with no branch of its own. (The edge refuses a NUL in a path, so the
+                /// text is safe to bind.)
+                pub fn requested(raw: String) -> Self {
+                    $name(raw)
                 }
 
                 pub fn as_str(&self) -> &str {

@@ -271,14 +271,6 @@ impl Passwords {
         Ok(())
     }
 
-    /// `verify`'s answer for an id that cannot name a user: the same size check and the same
-    /// hash as for an unknown user, then "not found" for `raw_user_id` as given.
-    pub async fn verify_unknown(&self, raw_user_id: &str, password: &str) -> DomainResult<()> {
-        check_candidate_size(password)?;
-        self.cx.hashing.verify(None, password.to_owned()).await?;
-        Err(DomainError::user_not_found(raw_user_id))
-    }
-
     /// Re-hashes a verified password with argon2id at the current parameters, replacing the
     /// old digest unless the password changed meanwhile.
     async fn upgrade_digest(

@@ -166,17 +166,6 @@ impl Sessions {
         tx.commit().await?;
         Ok(jwt)
     }
-
-    /// `create_token`'s answer for an id that cannot name a session: the lifetime is checked
-    /// first, then "not found" for `raw_id` as given.
-    pub fn create_token_unknown(
-        &self,
-        raw_id: &str,
-        expires_in_seconds: Option<i64>,
-    ) -> DomainResult<String> {
-        tokens::lifetime(expires_in_seconds)?;
-        Err(DomainError::session_not_found(raw_id))
-    }
 }
 
 /// The answer to a new session for a user id that names no user.

@@ -44,12 +44,6 @@ impl Users {
         update::update(&self.cx, id.as_str(), changes).await
     }
 
-    /// `update`'s answer for an id that cannot name a user: the request's own errors first,
-    /// then "not found" for `raw_id` as given.
-    pub async fn update_unknown(&self, raw_id: &str, changes: UserChanges) -> DomainResult<User> {
-        update::refuse_unknown(&self.cx, raw_id, changes).await
-    }
-
     pub async fn list(&self, request: ListUsers) -> DomainResult<Vec<User>> {
         list::list(&self.cx, request).await
     }
@@ -176,15 +170,6 @@ impl Users {
     ) -> DomainResult<User> {
         self.modify(id, move |user, _| metadata::replace_tiers(user, &changes))
             .await
-    }
-
-    /// `lock`'s and `unlock`'s answer for an id that cannot name a user: lockout must be on
-    /// first, then "not found" for `raw_id` as given.
-    pub fn lock_unknown(&self, raw_id: &str) -> DomainError {
-        match self.lockout_policy() {
-            Ok(_) => DomainError::user_not_found(raw_id),
-            Err(error) => error,
-        }
     }
 
     fn lockout_policy(&self) -> DomainResult<LockoutPolicy> {

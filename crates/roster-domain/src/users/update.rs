@@ -127,16 +127,6 @@ pub(crate) async fn update(cx: &Context, id: &str, changes: UserChanges) -> Doma
     }
 }
 
-/// Runs `update`'s checks of the request for an id that names no user, then answers "not found".
-pub(crate) async fn refuse_unknown(
-    cx: &Context,
-    raw_id: &str,
-    changes: UserChanges,
-) -> DomainResult<User> {
-    plan(cx, raw_id, &changes).await?;
-    Err(DomainError::user_not_found(raw_id))
-}
-
 /// Checks the request, prepares its secrets, and chooses its write path.
 async fn plan(cx: &Context, id: &str, changes: &UserChanges) -> DomainResult<Plan> {
     let username = changes.username.clone().empty_as_null();

@@ -164,18 +164,6 @@ impl Webhooks {
         Ok(current)
     }
 
-    /// `update`'s answer for an id that cannot name an endpoint: the changes are checked
-    /// first, then "not found" for `raw_id` as given.
-    pub async fn update_unknown(
-        &self,
-        raw_id: &str,
-        changes: EndpointChanges,
-    ) -> DomainResult<EndpointWithSecret> {
-        self.check_changes(changes.url.as_deref(), changes.events)
-            .await?;
-        Err(endpoint_not_found(raw_id))
-    }
-
     /// The new URL must be a permitted target; the event types, if given, known ones.
     async fn check_changes(
         &self,
@@ -212,15 +200,6 @@ impl Webhooks {
             .store
             .list_deliveries(id.as_str(), limit, offset)
             .await?)
-    }
-
-    /// `deliveries`' answer for an id that cannot name an endpoint: the page is checked
-    /// first, then "not found" for `raw_id` as given.
-    pub fn deliveries_unknown(&self, raw_id: &str, limit: i64, offset: i64) -> DomainError {
-        match check_page(limit, offset) {
-            Ok(()) => endpoint_not_found(raw_id),
-            Err(error) => error,
-        }
     }
 
     /// Queues the event `event_id` (`msg_…`) for delivery to the endpoint again, with the
