@@ -145,7 +145,18 @@ pub struct BulkUsersRequest {
 }
 
 /// Turns a patch of a JSON value into the option the metadata rules take: `null` is kept as
-/// `Value::Null`.
+/// `Value::Null`, and a string that holds a JSON object stands for that object.
+///
+/// Clerk has long taken a tier as stringified JSON (its Go example does, and migration tools
+/// send `"{}"`), so such a string is read as the object it spells. Any other string stays a
+/// string, which the metadata rules refuse as not an object.
 pub fn metadata_value(field: Patch<Value>) -> Option<Value> {
-    field.given().map(|value| value.unwrap_or(Value::Null))
+    field.given().map(|value| match value {
+        None => Value::Null,
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(&text) {
+            Ok(object @ Value::Object(_)) => object,
+            _ => Value::String(text),
+        },
+        Some(value) => value,
+    })
 }

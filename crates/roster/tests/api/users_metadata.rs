@@ -92,3 +92,82 @@ async fn bad_metadata_is_refused_and_changes_nothing() {
         assert_eq!(app.user(id).await, user);
     }
 }
+
+/// Clerk takes a tier as a string holding a JSON object (migration tools send `"{}"`), on
+/// create, update and both metadata endpoints, for every tier.
+#[tokio::test]
+async fn a_tier_given_as_a_json_object_string_is_that_object() {
+    let app = spawn_app().await;
+    let user = app
+        .create_user(json!({
+            "public_metadata": "{\"plan\": \"pro\", \"seats\": {\"used\": 2}}",
+            "private_metadata": "{}",
+            "unsafe_metadata": " {\"theme\": \"dark\"} ",
+        }))
+        .await;
+    assert_eq!(
+        user["public_metadata"],
+        json!({"plan": "pro", "seats": {"used": 2}})
+    );
+    assert_eq!(user["private_metadata"], json!({}));
+    assert_eq!(user["unsafe_metadata"], json!({"theme": "dark"}));
+    let id = user["id"].as_str().expect("id");
+
+    let updated = app
+        .patch(
+            &format!("/users/{id}"),
+            json!({"private_metadata": "{\"crm\": 7}"}),
+        )
+        .await
+        .ok();
+    assert_eq!(updated["private_metadata"], json!({"crm": 7}));
+
+    let merged = app
+        .patch(
+            &format!("/users/{id}/metadata"),
+            json!({"public_metadata": "{\"seats\": {\"total\": 5}}"}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        merged["public_metadata"],
+        json!({"plan": "pro", "seats": {"used": 2, "total": 5}})
+    );
+
+    let replaced = app
+        .put(
+            &format!("/users/{id}/metadata"),
+            json!({"unsafe_metadata": "{\"theme\": \"light\"}"}),
+        )
+        .await
+        .ok();
+    assert_eq!(replaced["unsafe_metadata"], json!({"theme": "light"}));
+    assert_eq!(app.user(id).await, replaced);
+}
+
+/// A string that is not a JSON object (not JSON at all, an array, a number, a string) is
+/// still refused, everywhere, and changes nothing.
+#[tokio::test]
+async fn a_tier_given_as_any_other_string_is_refused() {
+    let app = spawn_app().await;
+    let user = app.create_user(json!({"public_metadata": {"a": 1}})).await;
+    let id = user["id"].as_str().expect("id");
+    for text in ["no", "[1]", "42", "\"{}\"", "null", "", "{\"open\": "] {
+        let body = json!({"public_metadata": text});
+        app.post("/users", body.clone())
+            .await
+            .assert_error(422, "form_param_value_invalid");
+        app.patch(&format!("/users/{id}"), body.clone())
+            .await
+            .assert_error(422, "form_param_value_invalid");
+        let path = format!("/users/{id}/metadata");
+        app.patch(&path, body.clone())
+            .await
+            .assert_error(422, "form_param_value_invalid");
+        app.put(&path, body)
+            .await
+            .assert_error(422, "form_param_value_invalid");
+        assert_eq!(app.user(id).await, user);
+    }
+    assert_eq!(app.count("").await, 1);
+}
