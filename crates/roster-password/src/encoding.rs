@@ -13,24 +13,35 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use crate::error::Invalid;
 use crate::limits::MAX_SALT_LEN;
 
+// Every decoder below ignores the unused low bits of a final partial group instead of
+// requiring them to be zero. Go's, Node's and Python's default decoders do the same, and real
+// exports depend on it: Firebase scrypt salts such as `NaCl00NNbase64==` end in a character
+// whose padding bits are set. Characters outside the alphabet, and misplaced padding, are
+// still refused.
+
 /// PHC strings (Argon2) use the standard alphabet and never pad.
 const PHC_B64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new()
         .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
 );
 
 /// The vectors are padded, but padding carries no information, so exports that
 /// strip it are accepted too.
 const STANDARD_ANY_PAD: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
 );
 
 const URL_SAFE_ANY_PAD: GeneralPurpose = GeneralPurpose::new(
     &alphabet::URL_SAFE,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
 );
 
 pub(crate) fn phc_b64_encode(bytes: &[u8]) -> String {
@@ -128,6 +139,22 @@ pub(crate) fn check_len(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_padding_bits_decode_like_zero_ones_and_malformed_base64_is_refused() {
+        // `4` leaves bits set in the final group; `w` is the same byte with them clear.
+        let lenient = b64("NaCl00NNbase64==", "salt").expect("decodes");
+        assert_eq!(lenient, b64("NaCl00NNbase6w==", "salt").expect("decodes"));
+        assert_eq!(
+            lenient,
+            b64_either("NaCl00NNbase64", "salt").expect("decodes")
+        );
+        assert_eq!(phc_b64("NaCl00NNbase64", "salt").expect("decodes"), lenient);
+        for malformed in ["NaCl00NN!ase64==", "N===", "NaCl=00N", "Na Cl"] {
+            assert!(b64(malformed, "salt").is_err(), "{malformed}");
+            assert!(b64_either(malformed, "salt").is_err(), "{malformed}");
+        }
+    }
 
     #[test]
     fn decimal_rejects_signs_leading_zeros_and_saturates() {

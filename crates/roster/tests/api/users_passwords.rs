@@ -506,3 +506,61 @@ async fn password_changes_can_sign_the_user_out_everywhere() {
     .ok();
     assert_eq!(session_statuses(&app, &id, &removed).await, ["revoked"]);
 }
+
+/// Firebase writes base64 whose last character can carry set padding bits, which Go's,
+/// Node's and Python's decoders ignore. A vector rewritten that way (same bytes, every
+/// field's last character changed) verifies; a field with a character outside the alphabet
+/// is still refused.
+#[tokio::test]
+async fn firebase_base64_with_set_padding_bits_verifies() {
+    let app = spawn_app().await;
+    let row = vectors()
+        .into_iter()
+        .find(|r| {
+            r["hasher"] == "scrypt_firebase"
+                && r["matches"] == true
+                && r["note"].as_str().is_some_and(|n| n.contains("rounds 4"))
+        })
+        .expect("the cheap Firebase vector");
+    let digest = row["digest"].as_str().unwrap();
+    let password = row["password"].as_str().unwrap();
+    // hash, salt and signer key end in `Q==`, `A==` and `w==` (four clear padding bits), the
+    // separator in `k=` (two): one more in each sets a padding bit and leaves the bytes alone.
+    let fields: Vec<&str> = digest.split('$').collect();
+    let set_bit = |field: &str| {
+        let data = field.trim_end_matches('=');
+        let last = data.chars().last().expect("a character");
+        let bumped = char::from(u8::try_from(u32::from(last) + 1).expect("ASCII"));
+        format!(
+            "{}{bumped}{}",
+            &data[..data.len() - 1],
+            &field[data.len()..]
+        )
+    };
+    let lenient = [
+        set_bit(fields[0]),
+        set_bit(fields[1]),
+        set_bit(fields[2]),
+        set_bit(fields[3]),
+        fields[4].to_owned(),
+        fields[5].to_owned(),
+    ]
+    .join("$");
+    assert_ne!(lenient, digest);
+    let user = app
+        .create_user(json!({"password_digest": lenient, "password_hasher": "scrypt_firebase"}))
+        .await;
+    verify(&app, &id_of(&user), password).await.ok();
+    verify(&app, &id_of(&user), "not the password")
+        .await
+        .assert_error(422, "incorrect_password");
+
+    let malformed = digest.replacen('$', "!$", 1);
+    app.post(
+        "/users",
+        json!({"password_digest": malformed, "password_hasher": "scrypt_firebase"}),
+    )
+    .await
+    .assert_error(422, "form_password_digest_invalid_code");
+    assert_eq!(app.count("").await, 1);
+}
