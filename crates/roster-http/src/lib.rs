@@ -10,6 +10,7 @@ mod body;
 mod error;
 mod events;
 mod identifications;
+pub mod imports;
 mod limits;
 mod list_query;
 mod mfa;

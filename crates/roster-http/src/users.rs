@@ -301,7 +301,7 @@ fn statuses(values: Option<Vec<wire::IdentificationStatus>>) -> Vec<Identificati
         .collect()
 }
 
-fn new_user(body: CreateUserRequest) -> NewUser {
+pub(crate) fn new_user(body: CreateUserRequest) -> NewUser {
     NewUser {
         external_id: body.external_id,
         first_name: body.first_name,

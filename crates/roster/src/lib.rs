@@ -6,6 +6,7 @@ pub mod breached;
 pub mod config;
 mod delivery;
 pub mod encryption_keys;
+pub mod import;
 mod key_files;
 mod panics;
 pub mod signing_keys;
@@ -147,35 +148,7 @@ impl Application {
             .unwrap_or_else(|| format!("http://{local}"))
             .trim_end_matches('/')
             .to_owned();
-        let instance_id = store.instance_id(Events::new_instance_id).await?;
-        let signing_config = config.clone();
-        let signing_keys =
-            tokio::task::spawn_blocking(move || signing_keys::load(&signing_config)).await??;
-        let delivery_wake = std::sync::Arc::new(tokio::sync::Notify::new());
-        let outbound = SessionAndWebhookSettings {
-            events: Events::new(
-                instance_id,
-                roster_http::event_payloads(&public_url),
-                delivery_wake.clone(),
-            ),
-            signing_keys,
-            issuer: public_url.clone(),
-            retry_schedule: config.webhooks.retry_schedule(),
-            delivery_wake: delivery_wake.clone(),
-        };
-        let mut context = roster_domain::Context::new(
-            store.clone(),
-            instance_settings(&config),
-            encryption_keys::load(&config)?,
-        )?;
-        if let Some(url) = &config.instance.password_policy.breached_range_api {
-            context = context.with_breached_range_api(breached::HttpRangeApi::new(url)?);
-        }
-        let mut services = Services::new(context, config.secret_key.as_deref(), outbound);
-        services.webhooks = services
-            .webhooks
-            .clone()
-            .allowing_private_targets(config.webhooks.allow_private_targets);
+        let (services, delivery_wake) = assemble_services(&config, &store, &public_url).await?;
         let delivery = delivery::engine(
             &config,
             message_senders,
@@ -222,6 +195,45 @@ impl Application {
         self.store.close().await;
         Ok(())
     }
+}
+
+/// The use cases over `store`, as the server runs them: events with their payloads, session
+/// signing keys, webhook settings. Also returns the wake-up the delivery engine listens on.
+pub async fn assemble_services(
+    config: &Config,
+    store: &Store,
+    public_url: &str,
+) -> anyhow::Result<(Services, Arc<tokio::sync::Notify>)> {
+    let instance_id = store.instance_id(Events::new_instance_id).await?;
+    let signing_config = config.clone();
+    let signing_keys =
+        tokio::task::spawn_blocking(move || signing_keys::load(&signing_config)).await??;
+    let delivery_wake = Arc::new(tokio::sync::Notify::new());
+    let outbound = SessionAndWebhookSettings {
+        events: Events::new(
+            instance_id,
+            roster_http::event_payloads(public_url),
+            delivery_wake.clone(),
+        ),
+        signing_keys,
+        issuer: public_url.to_owned(),
+        retry_schedule: config.webhooks.retry_schedule(),
+        delivery_wake: delivery_wake.clone(),
+    };
+    let mut context = roster_domain::Context::new(
+        store.clone(),
+        instance_settings(config),
+        encryption_keys::load(config)?,
+    )?;
+    if let Some(url) = &config.instance.password_policy.breached_range_api {
+        context = context.with_breached_range_api(breached::HttpRangeApi::new(url)?);
+    }
+    let mut services = Services::new(context, config.secret_key.as_deref(), outbound);
+    services.webhooks = services
+        .webhooks
+        .clone()
+        .allowing_private_targets(config.webhooks.allow_private_targets);
+    Ok((services, delivery_wake))
 }
 
 /// Keeps the rate limiters' memory to the clients seen lately.

@@ -65,6 +65,27 @@ enum Command {
     Mail(MailCommand),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Import users from another system's export (or Roster's own), checked by the rules of
+    /// `POST /v1/users`. Safe to run again: users already here are skipped.
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The export file.
+    file: PathBuf,
+    /// The system the file comes from.
+    #[arg(long = "from", value_parser = ["clerk", "roster"])]
+    source: String,
+    /// Check every row, against the stored users too, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not fire `user.created` for imported users (a first bulk load).
+    #[arg(long)]
+    no_events: bool,
+    /// Where the report of refused and skipped rows goes [default: <FILE>.report.jsonl].
+    #[arg(long)]
+    report: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -142,6 +163,19 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve(config, args).await,
         Command::Keys(command) => keys(config, command).await,
         Command::Mail(MailCommand::List { limit }) => list_mail(config, limit).await,
+        Command::Import(args) => {
+            let source =
+                roster_http::imports::Source::parse(&args.source).context("an unknown --from")?;
+            let args = roster::import::ImportArgs {
+                file: args.file,
+                source,
+                dry_run: args.dry_run,
+                events: !args.no_events,
+                report: args.report,
+            };
+            roster::import::import(&config, args).await?;
+            Ok(())
+        }
         Command::Migrate => {
             roster::open_store(&config).await?.close().await;
             println!(

@@ -19,6 +19,7 @@ use crate::settings::Attribute;
 use crate::user_record::{self, invalid, lock_expiry, present};
 use crate::users::rules::{self, UserFields};
 use crate::validate;
+use roster_store::{PasswordRecord, Tx};
 
 /// How an identifier given at creation starts out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,7 +62,35 @@ pub struct NewUser {
 
 pub(crate) async fn create(cx: &Context, input: NewUser) -> DomainResult<User> {
     let now = now_millis();
-    let mut user = build_user(cx, &input, now)?;
+    let prepared = prepare(cx, &input, now).await?;
+    let mut tx = cx.store.begin().await?;
+    let user = prepared.write(cx, &mut tx, Announce::Yes, now).await?;
+    tx.commit().await?;
+    Ok(present(cx, user, now))
+}
+
+/// Whether writing a new user fires `user.created`: a first bulk import may do without.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Announce {
+    Yes,
+    No,
+}
+
+/// A new user that passed every check that needs no storage, with its secrets prepared.
+pub(crate) struct PreparedUser {
+    pub(crate) user: User,
+    second_factors: SecondFactorsInput,
+    password: Option<PasswordRecord>,
+}
+
+/// Checks `input` and prepares the user it describes: fields, identifiers, second factors
+/// and the password (hashed on the pool, or a digest checked and kept as given).
+pub(crate) async fn prepare(
+    cx: &Context,
+    input: &NewUser,
+    now: Millis,
+) -> DomainResult<PreparedUser> {
+    let mut user = build_user(cx, input, now)?;
     let second_factors = SecondFactorsInput::prepare(
         &user.id,
         input.totp_secret.as_deref(),
@@ -80,33 +109,45 @@ pub(crate) async fn create(cx: &Context, input: NewUser) -> DomainResult<User> {
     if password.is_some() {
         passwords::mark_password_set(&mut user, now);
     }
+    Ok(PreparedUser {
+        user,
+        second_factors,
+        password,
+    })
+}
 
-    let mut tx = cx.store.begin().await?;
-    if let Some(external_id) = &user.external_id {
-        identifiers::ensure_external_id_available(&mut tx, external_id, &user.id).await?;
+impl PreparedUser {
+    /// Writes the user in `tx` once its identifiers are known to be free.
+    pub(crate) async fn write(
+        self,
+        cx: &Context,
+        tx: &mut Tx,
+        announce: Announce,
+        now: Millis,
+    ) -> DomainResult<User> {
+        let user = self.user;
+        if let Some(external_id) = &user.external_id {
+            identifiers::ensure_external_id_available(tx, external_id, &user.id).await?;
+        }
+        if let Some(username) = &user.username {
+            identifiers::ensure_username_available(tx, username, &user.id).await?;
+        }
+        for identification in &user.identifications {
+            identifiers::ensure_available(tx, identification.kind, &identification.value, &user.id)
+                .await?;
+        }
+        tx.insert_user(&user)
+            .await
+            .map_err(identifiers::duplicate_to_field)?;
+        self.second_factors.write(tx, &user.id, now).await?;
+        if let Some(password) = &self.password {
+            tx.put_password_digest(&user.id, password, now).await?;
+        }
+        if announce == Announce::Yes {
+            user_record::created(cx, tx, &user, now).await?;
+        }
+        Ok(user)
     }
-    if let Some(username) = &user.username {
-        identifiers::ensure_username_available(&mut tx, username, &user.id).await?;
-    }
-    for identification in &user.identifications {
-        identifiers::ensure_available(
-            &mut tx,
-            identification.kind,
-            &identification.value,
-            &user.id,
-        )
-        .await?;
-    }
-    tx.insert_user(&user)
-        .await
-        .map_err(identifiers::duplicate_to_field)?;
-    second_factors.write(&mut tx, &user.id, now).await?;
-    if let Some(password) = &password {
-        tx.put_password_digest(&user.id, password, now).await?;
-    }
-    user_record::created(cx, &mut tx, &user, now).await?;
-    tx.commit().await?;
-    Ok(present(cx, user, now))
 }
 
 /// Validates the request and assembles the user it describes, without touching storage.

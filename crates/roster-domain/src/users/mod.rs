@@ -2,7 +2,7 @@
 //! The use cases of more than a few lines live in the modules below, as functions over the
 //! shared `Context`.
 
-mod create;
+pub(crate) mod create;
 mod list;
 mod rules;
 mod update;

@@ -7,6 +7,7 @@ mod edge_limits;
 mod email_addresses;
 mod helpers;
 mod hostile_input;
+mod imports;
 mod lockout;
 mod mail;
 mod mail_process;
