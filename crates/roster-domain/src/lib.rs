@@ -20,6 +20,7 @@ mod lockout;
 pub mod messages;
 pub mod metadata;
 pub mod mfa;
+pub mod organizations;
 pub mod paging;
 pub mod passwords;
 pub mod sessions;
@@ -38,6 +39,7 @@ pub use error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 pub use events::{EventPayloads, Events, emit_event};
 pub use identifications::Identifications;
 pub use mfa::SecondFactors;
+pub use organizations::{Memberships, Organizations};
 pub use passwords::Passwords;
 pub use sessions::Sessions;
 pub use settings::InstanceSettings;
@@ -53,6 +55,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Services {
     pub users: Users,
+    pub organizations: Organizations,
+    pub memberships: Memberships,
     pub identifications: Identifications,
     pub verifications: Verifications,
     pub second_factors: SecondFactors,
@@ -92,6 +96,8 @@ impl Services {
         let store = cx.store.clone();
         Services {
             users: Users::new(cx.clone()),
+            organizations: Organizations::new(cx.clone()),
+            memberships: Memberships::new(cx.clone()),
             identifications: Identifications::new(cx.clone()),
             verifications: Verifications::new(cx.clone()),
             second_factors: SecondFactors::new(cx.clone()),

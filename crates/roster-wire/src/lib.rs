@@ -10,6 +10,7 @@ pub mod email_addresses;
 pub mod errors;
 pub mod list_query;
 pub mod mfa;
+pub mod organizations;
 pub mod passwords;
 pub mod phone_numbers;
 mod schema;

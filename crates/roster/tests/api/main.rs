@@ -12,6 +12,7 @@ mod mail;
 mod mail_process;
 mod migrations;
 mod openapi;
+mod organizations;
 mod passwords_safety;
 mod phone_numbers;
 mod receiver;
