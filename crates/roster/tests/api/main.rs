@@ -12,6 +12,8 @@ mod mail;
 mod mail_process;
 mod migrations;
 mod openapi;
+mod organization_memberships;
+mod organization_races;
 mod organizations;
 mod passwords_safety;
 mod phone_numbers;
