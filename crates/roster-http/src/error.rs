@@ -289,8 +289,9 @@ fn organization_error(error: DomainError) -> ApiError {
             "Membership quota exceeded",
             format!("The organization has reached its limit of {max} memberships."),
         ),
+        // 422: Clerk's document gives the membership update and delete no 403.
         DomainError::LastAdmin => (
-            StatusCode::FORBIDDEN,
+            StatusCode::UNPROCESSABLE_ENTITY,
             "organization_minimum_permissions_needed",
             "Minimum permissions needed",
             "An organization must keep at least one member with the admin role.".to_owned(),

@@ -39,7 +39,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
             update_organization,
             delete_organization
         ))
-        .routes(routes!(merge_organization_metadata))
+        .routes(routes!(
+            merge_organization_metadata,
+            replace_organization_metadata
+        ))
         .routes(routes!(list_memberships, create_membership))
         .routes(routes!(update_membership, delete_membership))
         .routes(routes!(merge_membership_metadata))
@@ -253,6 +256,27 @@ async fn merge_organization_metadata(
         .services
         .organizations
         .merge_metadata(&organization_id, metadata_changes(body))
+        .await?;
+    Ok(answer(&state, &organization))
+}
+
+#[utoipa::path(
+    put,
+    path = "/organizations/{organization_id}/metadata",
+    tag = "organizations",
+    params(OrganizationPath),
+    request_body = OrganizationMetadataRequest,
+    responses((status = 200, description = "The organization, each given tier replaced.", body = Organization))
+)]
+async fn replace_organization_metadata(
+    State(state): State<AppState>,
+    Path(organization_id): Path<String>,
+    JsonBody(body): JsonBody<OrganizationMetadataRequest>,
+) -> ApiResult<Organization> {
+    let organization = state
+        .services
+        .organizations
+        .replace_metadata(&organization_id, metadata_changes(body))
         .await?;
     Ok(answer(&state, &organization))
 }

@@ -220,6 +220,23 @@ impl Organizations {
         self.save(tx, organization).await
     }
 
+    /// `PUT /organizations/{id}/metadata`: each given tier replaces the stored one whole.
+    pub async fn replace_metadata(
+        &self,
+        id_or_slug: &str,
+        changes: MetadataChanges,
+    ) -> DomainResult<Organization> {
+        let mut tx = self.cx.store.begin().await?;
+        let mut organization = lock(&mut tx, id_or_slug).await?;
+        let replace = OrganizationChanges {
+            public_metadata: changes.public_metadata,
+            private_metadata: changes.private_metadata,
+            ..OrganizationChanges::default()
+        };
+        rules::apply_changes(&mut tx, &mut organization, replace).await?;
+        self.save(tx, organization).await
+    }
+
     /// Deletes the organization and ends every membership in it, each with its event.
     pub async fn delete(&self, id_or_slug: &str) -> DomainResult<Organization> {
         let mut tx = self.cx.store.begin().await?;

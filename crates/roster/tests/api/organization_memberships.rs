@@ -197,10 +197,10 @@ async fn refused_membership_changes_change_nothing() {
     // The last admin is neither demoted nor removed.
     app.patch(&format!("{path}/{ada}"), json!({"role": "org:member"}))
         .await
-        .assert_error(403, "organization_minimum_permissions_needed");
+        .assert_error(422, "organization_minimum_permissions_needed");
     app.delete(&format!("{path}/{ada}"))
         .await
-        .assert_error(403, "organization_minimum_permissions_needed");
+        .assert_error(422, "organization_minimum_permissions_needed");
     app.patch(&format!("{path}/{cy}"), json!({"role": "org:member"}))
         .await
         .assert_error(404, "resource_not_found");

@@ -90,6 +90,22 @@ async fn an_organization_is_created_read_updated_and_deleted() {
     assert_eq!(merged["public_metadata"], json!({"tier": {"a": 1}}));
     assert_eq!(merged["private_metadata"], json!({"seats": 5, "x": true}));
 
+    let replaced = app
+        .put(
+            &format!("/organizations/{id}/metadata"),
+            json!({"private_metadata": {"only": 1}}),
+        )
+        .await
+        .ok();
+    assert_eq!(replaced["public_metadata"], json!({"tier": {"a": 1}}));
+    assert_eq!(replaced["private_metadata"], json!({"only": 1}));
+    app.patch(
+        &format!("/organizations/{id}/metadata"),
+        json!({"unsafe_metadata": {}}),
+    )
+    .await
+    .assert_error(422, "form_param_unknown");
+
     let deleted = app.delete(&format!("/organizations/{id}")).await.ok();
     assert_eq!(
         deleted,
