@@ -107,6 +107,18 @@ async fn members_are_added_listed_changed_and_removed() {
     assert_eq!(user_ids(&by_name), [bob.as_str()]);
     assert_eq!(by_name["total_count"], 2);
 
+    // The users listing filters by organization.
+    let outsider = user(&app, "Dan").await;
+    let in_org = app.get(&format!("/users?organization_id={org}")).await.ok();
+    assert_eq!(in_org.as_array().expect("users").len(), 2);
+    let outside = app
+        .get(&format!("/users?organization_id=-{org}"))
+        .await
+        .ok();
+    assert_eq!(outside[0]["id"], outsider);
+    assert_eq!(outside.as_array().expect("users").len(), 1);
+    assert_eq!(app.count(&format!("organization_id={org}")).await, 2);
+
     let promoted = app
         .patch(
             &format!("/organizations/{org}/memberships/{bob}"),
