@@ -109,6 +109,21 @@ pub struct MembershipFilter {
     pub roles: Vec<String>,
     /// Part of the member's name, username or identifier, or their exact id, ignoring case.
     pub query: Option<String>,
+    /// Members with any of these identifiers (compared as their uniqueness keys).
+    pub email_addresses: Vec<String>,
+    pub phone_numbers: Vec<String>,
+    pub web3_wallets: Vec<String>,
+    pub usernames: Vec<String>,
+    /// Parts of one kind of the member's data, ignoring case.
+    pub email_address_query: Option<String>,
+    pub phone_number_query: Option<String>,
+    pub username_query: Option<String>,
+    pub name_query: Option<String>,
+    /// Bounds on the member's user, exclusive, in Unix milliseconds.
+    pub created_at_before: Option<i64>,
+    pub created_at_after: Option<i64>,
+    pub last_active_at_before: Option<i64>,
+    pub last_active_at_after: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

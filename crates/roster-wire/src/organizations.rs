@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::list_query::{
-    FromPairs, ListQuery, QueryError, first, first_parsed, parse_bool, restore_plus,
+    FromPairs, ListQuery, QueryError, first, first_parsed, parse_bool, parse_integer, restore_plus,
 };
 
 #[derive(Clone, Debug, Serialize, PartialEq, ToSchema)]
@@ -268,26 +268,40 @@ pub struct MembershipListParams {
 
 impl FromPairs for MembershipListParams {
     fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, QueryError> {
-        let mut query = None;
-        let (mut user_ids, mut roles) = (Vec::new(), Vec::new());
+        let mut filter = MembershipFilter::default();
+        let mut user_ids = Vec::new();
         let page = ListQuery::read(pairs, |key, value| {
+            let f = &mut filter;
             match key {
-                "query" => first(&mut query, value),
+                "query" => first(&mut f.query, value),
                 "user_id" => user_ids.push(restore_plus(value)),
-                "role" => roles.push(value),
+                "role" => f.roles.push(value),
+                "email_address" => f.email_addresses.push(value),
+                "phone_number" => f.phone_numbers.push(restore_plus(value)),
+                "web3_wallet" => f.web3_wallets.push(value),
+                "username" => f.usernames.push(value),
+                "email_address_query" => first(&mut f.email_address_query, value),
+                "phone_number_query" => first(&mut f.phone_number_query, value),
+                "username_query" => first(&mut f.username_query, value),
+                "name_query" => first(&mut f.name_query, value),
+                "created_at_before" => {
+                    first_parsed(&mut f.created_at_before, key, &value, parse_integer)?
+                }
+                "created_at_after" => {
+                    first_parsed(&mut f.created_at_after, key, &value, parse_integer)?
+                }
+                "last_active_at_before" => {
+                    first_parsed(&mut f.last_active_at_before, key, &value, parse_integer)?
+                }
+                "last_active_at_after" => {
+                    first_parsed(&mut f.last_active_at_after, key, &value, parse_integer)?
+                }
                 _ => {}
             }
             Ok(())
         })?;
-        Ok(MembershipListParams {
-            filter: MembershipFilter {
-                user_ids: IncludeExclude::from_values(user_ids),
-                roles,
-                query,
-                ..MembershipFilter::default()
-            },
-            page,
-        })
+        filter.user_ids = IncludeExclude::from_values(user_ids);
+        Ok(MembershipListParams { filter, page })
     }
 }
 
@@ -343,6 +357,42 @@ pub struct MembershipListQuery {
     /// Members with any of these roles.
     #[param(required = false, style = Form, explode)]
     role: Vec<String>,
+    /// Members with any of these email addresses.
+    #[param(required = false, style = Form, explode)]
+    email_address: Vec<String>,
+    /// Members with any of these phone numbers.
+    #[param(required = false, style = Form, explode)]
+    phone_number: Vec<String>,
+    /// Members with any of these web3 wallets.
+    #[param(required = false, style = Form, explode)]
+    web3_wallet: Vec<String>,
+    /// Members with any of these usernames.
+    #[param(required = false, style = Form, explode)]
+    username: Vec<String>,
+    /// A substring of a member's email address.
+    #[param(required = false)]
+    email_address_query: String,
+    /// A substring of a member's phone number.
+    #[param(required = false)]
+    phone_number_query: String,
+    /// A substring of a member's username.
+    #[param(required = false)]
+    username_query: String,
+    /// A substring of a member's name.
+    #[param(required = false)]
+    name_query: String,
+    /// Members whose user was created before this Unix time in milliseconds.
+    #[param(required = false)]
+    created_at_before: i64,
+    /// Members whose user was created after this Unix time in milliseconds.
+    #[param(required = false)]
+    created_at_after: i64,
+    /// Members last active before this Unix time in milliseconds.
+    #[param(required = false)]
+    last_active_at_before: i64,
+    /// Members last active after this Unix time in milliseconds.
+    #[param(required = false)]
+    last_active_at_after: i64,
     /// How many to return (1 to 500; 10 by default).
     #[param(required = false)]
     limit: i64,

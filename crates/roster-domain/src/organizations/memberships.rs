@@ -104,6 +104,24 @@ impl Memberships {
     }
 
     async fn page(&self, request: ListMemberships) -> DomainResult<(Vec<Membership>, i64)> {
+        let filter = &request.filter;
+        let lists = [
+            (
+                "user_id",
+                filter.user_ids.include.len() + filter.user_ids.exclude.len(),
+            ),
+            ("role", filter.roles.len()),
+            ("email_address", filter.email_addresses.len()),
+            ("phone_number", filter.phone_numbers.len()),
+            ("web3_wallet", filter.web3_wallets.len()),
+            ("username", filter.usernames.len()),
+        ];
+        invalid(
+            lists
+                .into_iter()
+                .filter_map(|(param, len)| crate::validate::array_size(param, len).err())
+                .collect(),
+        )?;
         let page = rules::page(
             request.order_by.as_deref(),
             "-created_at",

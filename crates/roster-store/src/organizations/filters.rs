@@ -3,10 +3,96 @@
 //! the names and slugs of organizations have trigram indexes (migration 0016).
 
 use roster_model::organizations::{MembershipFilter, OrganizationFilter};
-use roster_model::users::IncludeExclude;
+use roster_model::users::{IdentificationKind, IncludeExclude, identity_key};
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use crate::Dialect;
+
+/// The filters on the member's own data: identifiers, substrings and times.
+fn push_member_data<DB>(query: &mut QueryBuilder<DB>, filter: &MembershipFilter, dialect: Dialect)
+where
+    DB: Database,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+{
+    let exact = [
+        (IdentificationKind::EmailAddress, &filter.email_addresses),
+        (IdentificationKind::PhoneNumber, &filter.phone_numbers),
+        (IdentificationKind::Web3Wallet, &filter.web3_wallets),
+    ];
+    for (kind, values) in exact {
+        if values.is_empty() {
+            continue;
+        }
+        query.push(" AND u.id IN (SELECT user_id FROM identifications WHERE kind = ");
+        query.push_bind(kind.as_str().to_owned());
+        query.push(" AND value_normalized IN (");
+        let keys: Vec<String> = values.iter().map(|v| kind.normalize(v)).collect();
+        push_list(query, &keys);
+        query.push("))");
+    }
+    if !filter.usernames.is_empty() {
+        query.push(" AND u.username_normalized IN (");
+        let keys: Vec<String> = filter.usernames.iter().map(|v| identity_key(v)).collect();
+        push_list(query, &keys);
+        query.push(")");
+    }
+    let like = match dialect {
+        Dialect::Sqlite => "LIKE",
+        Dialect::Postgres => "ILIKE",
+    };
+    for (kind, term) in [
+        (
+            IdentificationKind::EmailAddress,
+            &filter.email_address_query,
+        ),
+        (IdentificationKind::PhoneNumber, &filter.phone_number_query),
+    ] {
+        if let Some(term) = term.as_deref().filter(|t| !t.is_empty()) {
+            query.push(
+                " AND EXISTS (SELECT 1 FROM identifications i WHERE i.user_id = u.id AND i.kind = ",
+            );
+            query.push_bind(kind.as_str().to_owned());
+            query.push(format!(" AND i.value {like} "));
+            query.push_bind(like_pattern(term));
+            query.push(" ESCAPE '\\')");
+        }
+    }
+    if let Some(term) = filter.username_query.as_deref().filter(|t| !t.is_empty()) {
+        query.push(format!(" AND u.username {like} "));
+        query.push_bind(like_pattern(term));
+        query.push(" ESCAPE '\\'");
+    }
+    if let Some(term) = filter.name_query.as_deref().filter(|t| !t.is_empty()) {
+        query.push(" AND (");
+        let columns = [
+            "u.first_name",
+            "u.last_name",
+            "(u.first_name || ' ' || u.last_name)",
+        ];
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                query.push(" OR ");
+            }
+            query.push(format!("{column} {like} "));
+            query.push_bind(like_pattern(term));
+            query.push(" ESCAPE '\\'");
+        }
+        query.push(")");
+    }
+    let bounds = [
+        ("u.created_at <", filter.created_at_before),
+        ("u.created_at >", filter.created_at_after),
+        ("u.last_active_at <", filter.last_active_at_before),
+        ("u.last_active_at >", filter.last_active_at_after),
+    ];
+    for (condition, bound) in bounds {
+        if let Some(bound) = bound {
+            query.push(format!(" AND {condition} "));
+            query.push_bind(bound);
+        }
+    }
+}
 
 pub(super) fn push_page<DB>(query: &mut QueryBuilder<DB>, limit: i64, offset: i64)
 where
@@ -64,8 +150,10 @@ pub(super) fn push_membership_filter<DB>(
 ) where
     DB: Database,
     for<'t> String: Encode<'t, DB> + Type<DB>,
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
 {
     query.push(" WHERE 1 = 1");
+    push_member_data(query, filter, dialect);
     if let Some(organization_id) = &filter.organization_id {
         query.push(" AND m.organization_id = ");
         query.push_bind(organization_id.clone());

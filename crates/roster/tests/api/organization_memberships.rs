@@ -107,6 +107,27 @@ async fn members_are_added_listed_changed_and_removed() {
     assert_eq!(user_ids(&by_name), [bob.as_str()]);
     assert_eq!(by_name["total_count"], 2);
 
+    let members = format!("/organizations/{org}/memberships");
+    for (query, expected) in [
+        ("email_address=BOB@example.com", vec![bob.as_str()]),
+        ("username=ADA_member", vec![ada.as_str()]),
+        ("email_address_query=ada@", vec![ada.as_str()]),
+        ("username_query=b_mem", vec![bob.as_str()]),
+        ("name_query=bo", vec![bob.as_str()]),
+        ("created_at_before=1", vec![]),
+        (
+            "created_at_after=1&order_by=created_at",
+            vec![ada.as_str(), bob.as_str()],
+        ),
+    ] {
+        let page = app.get(&format!("{members}?{query}")).await.ok();
+        assert_eq!(user_ids(&page), expected, "{query}");
+        assert_eq!(page["total_count"], expected.len(), "{query}");
+    }
+    app.get(&format!("{members}?created_at_after=soon"))
+        .await
+        .assert_error(422, "form_param_value_invalid");
+
     // The users listing filters by organization.
     let outsider = user(&app, "Dan").await;
     let in_org = app.get(&format!("/users?organization_id={org}")).await.ok();
