@@ -1,7 +1,8 @@
 //! Two `roster serve` processes on one database (the shared SQLite file, or PostgreSQL with
 //! `ROSTER_TEST_DATABASE_URL`): membership adds racing for an organization's last seats,
 //! through both nodes at once, never exceed `max_allowed_memberships`, and one user added
-//! twice at once becomes one member.
+//! twice at once becomes one member; user deletes, removals and adds racing on both nodes keep
+//! every organization's count equal to its members.
 
 use futures::future::join_all;
 use serde_json::{Value, json};
@@ -140,4 +141,79 @@ async fn racing_adds_never_exceed_the_seats() {
         statuses.iter().all(|s| *s == 200 || *s == 400),
         "{answers:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_deletes_removals_and_adds_keep_the_counts_true() {
+    let nodes = Nodes::start().await;
+    let first = nodes
+        .created(0, "/organizations", json!({"name": "First"}))
+        .await;
+    let second = nodes
+        .created(1, "/organizations", json!({"name": "Second"}))
+        .await;
+    let mut users = Vec::new();
+    for i in 0..12 {
+        let user = nodes
+            .created(i, "/users", json!({"first_name": format!("u{i}")}))
+            .await;
+        for org in [&first, &second] {
+            let (status, body) = nodes
+                .post(
+                    i,
+                    format!("/organizations/{org}/memberships"),
+                    json!({"user_id": user, "role": "org:admin"}),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+        }
+        users.push(user);
+    }
+    // A third of the users are deleted, a third leave the first organization, and a third are
+    // added to a new one, all at once across both nodes.
+    let third = nodes
+        .created(0, "/organizations", json!({"name": "Third"}))
+        .await;
+    let answers = join_all(users.iter().enumerate().map(|(i, user)| {
+        let (method, path, body) = match i % 3 {
+            0 => (reqwest::Method::DELETE, format!("/users/{user}"), None),
+            1 => (
+                reqwest::Method::DELETE,
+                format!("/organizations/{first}/memberships/{user}"),
+                None,
+            ),
+            _ => (
+                reqwest::Method::POST,
+                format!("/organizations/{third}/memberships"),
+                Some(json!({"user_id": user, "role": "org:member"})),
+            ),
+        };
+        nodes.call(i, method, path, body)
+    }))
+    .await;
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+    }
+    for (org, members) in [(&first, 4), (&second, 8), (&third, 4)] {
+        for node in 0..2 {
+            let (_, listed) = nodes
+                .call(
+                    node,
+                    reqwest::Method::GET,
+                    format!("/organizations/{org}/memberships?limit=100"),
+                    None,
+                )
+                .await;
+            assert_eq!(listed["total_count"], members, "{org} on node {node}");
+            let (_, counted) = nodes
+                .call(
+                    node,
+                    reqwest::Method::GET,
+                    format!("/organizations/{org}?include_members_count=true"),
+                    None,
+                )
+                .await;
+            assert_eq!(counted["members_count"], members, "{org} on node {node}");
+        }
+    }
 }
