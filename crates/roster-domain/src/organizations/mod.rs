@@ -75,7 +75,7 @@ impl Organizations {
     /// limit, as on Clerk. A `created_by` user becomes the organization's first admin.
     pub async fn create(&self, input: NewOrganization) -> DomainResult<Organization> {
         let now = now_millis();
-        let fields = rules::check_new(&input, now)?;
+        let fields = rules::check_new(&input, self.default_max(), now)?;
         let mut tx = self.cx.store.begin().await?;
         let creator = match &input.created_by {
             Some(user_id) => Some(tx.load_user(user_id).await?.ok_or_else(|| {
@@ -100,7 +100,7 @@ impl Organizations {
     ) -> DomainResult<Organization> {
         let now = now_millis();
         input.created_by = Some(user_id.to_owned());
-        let fields = rules::check_new(&input, now)?;
+        let fields = rules::check_new(&input, self.default_max(), now)?;
         let mut tx = self.cx.store.begin().await?;
         // The user's lock makes their creations queue, so two at once cannot both pass the
         // limit.
@@ -120,6 +120,10 @@ impl Organizations {
         Ok(organization)
     }
 
+    fn default_max(&self) -> i64 {
+        self.cx.settings.organizations.max_allowed_memberships
+    }
+
     async fn create_in(
         &self,
         tx: &mut Tx,
@@ -131,10 +135,6 @@ impl Organizations {
             organization.slug = rules::free_slug(tx, &organization.name).await?;
         } else if tx.organization_slug_taken(&organization.slug).await? {
             return Err(slug_taken());
-        }
-        if organization.max_allowed_memberships == 0 {
-            organization.max_allowed_memberships =
-                self.cx.settings.organizations.max_allowed_memberships;
         }
         tx.insert_organization(&organization)
             .await

@@ -17,8 +17,13 @@ use super::{NewOrganization, OrganizationChanges, slug_taken};
 const DEFAULT_LIMIT: i64 = 10;
 
 /// A new organization from a valid request (its slug empty when one is to be made from the
-/// name), or every problem with the request.
-pub(super) fn check_new(input: &NewOrganization, now: Millis) -> DomainResult<Organization> {
+/// name; `max_allowed_memberships` the instance's default when absent), or every problem with
+/// the request.
+pub(super) fn check_new(
+    input: &NewOrganization,
+    default_max: i64,
+    now: Millis,
+) -> DomainResult<Organization> {
     let mut errors = Vec::new();
     let name = match input.name.as_deref().map(str::trim) {
         None => {
@@ -64,7 +69,7 @@ pub(super) fn check_new(input: &NewOrganization, now: Millis) -> DomainResult<Or
         name,
         slug,
         created_by: input.created_by.clone(),
-        max_allowed_memberships: input.max_allowed_memberships.unwrap_or(0),
+        max_allowed_memberships: input.max_allowed_memberships.unwrap_or(default_max),
         admin_delete_enabled: true,
         public_metadata,
         private_metadata,

@@ -297,3 +297,14 @@ async fn listings_filter_order_and_page() {
             .assert_error(422, "form_param_value_invalid");
     }
 }
+
+#[tokio::test]
+async fn the_instance_sets_the_default_seats_and_an_explicit_zero_is_unlimited() {
+    let mut settings = roster_domain::InstanceSettings::default();
+    settings.organizations.max_allowed_memberships = 3;
+    let app = crate::helpers::spawn_app_with(settings).await;
+    let defaulted = create(&app, json!({"name": "Default"})).await;
+    assert_eq!(defaulted["max_allowed_memberships"], 3);
+    let unlimited = create(&app, json!({"name": "Open", "max_allowed_memberships": 0})).await;
+    assert_eq!(unlimited["max_allowed_memberships"], 0);
+}
