@@ -51,6 +51,21 @@ pub enum DomainError {
     TooManyCodeRequests { retry_after_seconds: i64 },
     #[error("the verification was already completed")]
     VerificationAlreadyVerified,
+    /// The user is a member of the organization already.
+    #[error("the user is already a member of the organization")]
+    AlreadyMember,
+    /// Every seat of the organization (`max_allowed_memberships`) is taken.
+    #[error("the organization has reached its {max} memberships")]
+    MembershipQuotaExceeded { max: i64 },
+    /// The change would leave the organization without a member who can manage memberships.
+    #[error("an organization keeps at least one admin")]
+    LastAdmin,
+    /// The user may not create organizations (`create_organization_enabled`, or the instance).
+    #[error("the user may not create organizations")]
+    OrganizationCreationNotAllowed,
+    /// The user has created as many organizations as they may.
+    #[error("the user has created {limit} organizations, their limit")]
+    OrganizationQuotaExceeded { limit: i64 },
     #[error("a stored secret could not be opened")]
     EncryptionKey(#[from] crate::encryption_keys::EncryptionKeyError),
     #[error("internal failure: {0}")]
@@ -67,6 +82,13 @@ impl DomainError {
     pub fn user_not_found(id: &str) -> Self {
         DomainError::NotFound {
             resource: "user",
+            id: id.to_owned(),
+        }
+    }
+
+    pub fn organization_not_found(id: &str) -> Self {
+        DomainError::NotFound {
+            resource: "organization",
             id: id.to_owned(),
         }
     }

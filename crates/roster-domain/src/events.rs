@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 
 use crate::error::DomainResult;
 use roster_model::messages::{Channel, NewMessage};
+use roster_model::organizations::{Membership, Organization};
 
 /// The event of every change to a user; also named where a change skips the `Tx` when nobody
 /// subscribes to it (`users/update.rs`).
@@ -32,6 +33,12 @@ pub trait EventPayloads: Send + Sync + 'static {
     /// A queued e-mail or SMS as `email.created` / `sms.created` carry it; `identification_id`
     /// is the address or number it goes to, when that is one of the user's.
     fn message(&self, message: &NewMessage, identification_id: Option<&str>) -> serde_json::Value;
+    /// An organization as `organization.created` / `organization.updated` carry it.
+    fn organization(&self, organization: &Organization) -> serde_json::Value;
+    /// What `organization.deleted` carries: the deleted-object stub.
+    fn deleted_organization(&self, organization: &Organization) -> serde_json::Value;
+    /// A membership as the `organizationMembership.*` events carry it.
+    fn membership(&self, membership: &Membership) -> serde_json::Value;
     /// The envelope around `data`: `{data, object:"event", type, timestamp, instance_id}`.
     fn envelope(&self, header: EventHeader<'_>, data: serde_json::Value) -> serde_json::Value;
 }
@@ -62,6 +69,14 @@ impl SessionEvent {
             SessionEvent::Removed => "session.removed",
         }
     }
+}
+
+/// What happened to an organization or a membership.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Change {
+    Created,
+    Updated,
+    Deleted,
 }
 
 /// Writes events to the outbox; cheap to clone.
@@ -205,6 +220,46 @@ impl Events {
     pub(crate) async fn user_deleted(&self, tx: &mut Tx, user: &User) -> DomainResult<()> {
         let data = || self.payloads.deleted_user(user);
         self.emit_event(tx, "user.deleted", Some(&user.id), data)
+            .await
+            .map(drop)
+    }
+
+    /// `organization.created`, `organization.updated` or `organization.deleted`.
+    pub(crate) async fn organization(
+        &self,
+        tx: &mut Tx,
+        change: Change,
+        organization: &Organization,
+    ) -> DomainResult<()> {
+        let event_type = match change {
+            Change::Created => "organization.created",
+            Change::Updated => "organization.updated",
+            Change::Deleted => "organization.deleted",
+        };
+        let data = || match change {
+            Change::Deleted => self.payloads.deleted_organization(organization),
+            _ => self.payloads.organization(organization),
+        };
+        self.emit_event(tx, event_type, Some(&organization.id), data)
+            .await
+            .map(drop)
+    }
+
+    /// `organizationMembership.created`, `.updated` or `.deleted` (which carries the whole
+    /// membership, as Clerk's does).
+    pub(crate) async fn membership(
+        &self,
+        tx: &mut Tx,
+        change: Change,
+        membership: &Membership,
+    ) -> DomainResult<()> {
+        let event_type = match change {
+            Change::Created => "organizationMembership.created",
+            Change::Updated => "organizationMembership.updated",
+            Change::Deleted => "organizationMembership.deleted",
+        };
+        let data = || self.payloads.membership(membership);
+        self.emit_event(tx, event_type, Some(&membership.organization.id), data)
             .await
             .map(drop)
     }

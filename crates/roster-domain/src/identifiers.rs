@@ -57,6 +57,7 @@ pub(crate) fn duplicate_to_field(error: StoreError) -> DomainError {
     let param = match &error {
         StoreError::Duplicate(UniqueKey::Username) => "username",
         StoreError::Duplicate(UniqueKey::ExternalId) => "external_id",
+        StoreError::Duplicate(UniqueKey::Slug) => "slug",
         StoreError::Duplicate(UniqueKey::Identification(kind)) => kind.as_str(),
         _ => return error.into(),
     };

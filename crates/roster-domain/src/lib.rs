@@ -21,6 +21,7 @@ mod lockout;
 pub mod messages;
 pub mod metadata;
 pub mod mfa;
+pub mod organizations;
 pub mod paging;
 pub mod passwords;
 pub mod sessions;
@@ -40,6 +41,7 @@ pub use events::{EventPayloads, Events, emit_event};
 pub use identifications::Identifications;
 pub use imports::Imports;
 pub use mfa::SecondFactors;
+pub use organizations::{Memberships, Organizations};
 pub use passwords::Passwords;
 pub use sessions::Sessions;
 pub use settings::InstanceSettings;
@@ -55,6 +57,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Services {
     pub users: Users,
+    pub organizations: Organizations,
+    pub memberships: Memberships,
     pub identifications: Identifications,
     pub imports: Imports,
     pub verifications: Verifications,
@@ -95,6 +99,8 @@ impl Services {
         let store = cx.store.clone();
         Services {
             users: Users::new(cx.clone()),
+            organizations: Organizations::new(cx.clone()),
+            memberships: Memberships::new(cx.clone()),
             identifications: Identifications::new(cx.clone()),
             imports: Imports::new(cx.clone()),
             verifications: Verifications::new(cx.clone()),

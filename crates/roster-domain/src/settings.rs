@@ -22,6 +22,8 @@ pub struct InstanceSettings {
     pub password_hashing: PasswordHashing,
     /// One-time codes for email addresses and phone numbers.
     pub verification: VerificationPolicy,
+    /// `[instance.organizations]`: the defaults of organizations and of who may create them.
+    pub organizations: OrganizationSettings,
 }
 
 impl Default for InstanceSettings {
@@ -39,6 +41,37 @@ impl Default for InstanceSettings {
             password_policy: PasswordPolicy::default(),
             password_hashing: PasswordHashing::default(),
             verification: VerificationPolicy::default(),
+            organizations: OrganizationSettings::default(),
+        }
+    }
+}
+
+/// What organizations start with, and what users may create through the Frontend API (a
+/// Backend API create is not gated, as on Clerk).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrganizationSettings {
+    /// Whether users may create organizations themselves.
+    pub enabled: bool,
+    /// How many organizations a user may create when their own `create_organizations_limit`
+    /// is unset; 0 means unlimited. Clerk's default is 100.
+    pub create_limit: i64,
+    /// The `max_allowed_memberships` of a new organization; 0 means unlimited.
+    pub max_allowed_memberships: i64,
+    /// The role of an organization's creator.
+    pub creator_role: String,
+    /// The role a membership gets when none is named.
+    pub default_role: String,
+}
+
+impl Default for OrganizationSettings {
+    fn default() -> Self {
+        OrganizationSettings {
+            enabled: true,
+            create_limit: 100,
+            max_allowed_memberships: 0,
+            creator_role: "org:admin".to_owned(),
+            default_role: "org:member".to_owned(),
         }
     }
 }

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use roster_domain::events::{EventHeader, EventPayloads};
 use roster_model::messages::{Channel, NewMessage};
+use roster_model::organizations::{Membership, Organization};
 use roster_model::sessions::Session;
 use roster_model::users::User;
+use roster_wire::common::DeletedObject;
 use roster_wire::sessions::Session as WireSession;
 use roster_wire::users::User as WireUser;
 use roster_wire::webhooks::{DeletedUser, Email, Event, SessionWithUser, SmsMessage};
@@ -85,6 +87,25 @@ impl EventPayloads for WirePayloads {
                 data,
             }),
         }
+    }
+
+    fn organization(&self, organization: &Organization) -> serde_json::Value {
+        to_value(crate::organizations::render_organization(
+            &self.public_url,
+            organization,
+            false,
+        ))
+    }
+
+    fn deleted_organization(&self, organization: &Organization) -> serde_json::Value {
+        to_value(DeletedObject::new("organization", organization.id.clone()))
+    }
+
+    fn membership(&self, membership: &Membership) -> serde_json::Value {
+        to_value(crate::organizations::render_membership(
+            &self.public_url,
+            membership,
+        ))
     }
 
     fn envelope(&self, header: EventHeader<'_>, data: serde_json::Value) -> serde_json::Value {

@@ -33,6 +33,8 @@ path_params! {
         passkey_identification_id }
     ExternalAccountPath { /// The external account's id.
         external_account_id }
+    OrganizationPath { /// The organization's id, `org_…`, or its slug.
+        organization_id }
     EndpointPath { /// The webhook endpoint's id, `ep_…`.
         endpoint_id }
     EventPath { /// The event's id, as sent in `svix-id`.

@@ -22,6 +22,8 @@ pub enum IdPrefix {
     Instance,
     WebhookEndpoint,
     Delivery,
+    Organization,
+    OrganizationMembership,
 }
 
 impl IdPrefix {
@@ -38,6 +40,8 @@ impl IdPrefix {
             IdPrefix::Instance => "ins",
             IdPrefix::WebhookEndpoint => "ep",
             IdPrefix::Delivery => "dlv",
+            IdPrefix::Organization => "org",
+            IdPrefix::OrganizationMembership => "orgmem",
         }
     }
 }
@@ -157,6 +161,8 @@ typed_ids! {
     InstanceId => Instance;
     WebhookEndpointId => WebhookEndpoint;
     DeliveryId => Delivery;
+    OrganizationId => Organization;
+    OrganizationMembershipId => OrganizationMembership;
 }
 
 /// Whether `raw` is `prefix`, `_`, and one or more ASCII letters or digits.

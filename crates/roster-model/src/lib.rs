@@ -7,6 +7,7 @@
 
 pub mod ids;
 pub mod messages;
+pub mod organizations;
 pub mod patch;
 pub mod sessions;
 pub mod time;

@@ -288,8 +288,7 @@ pub struct UserFilter {
     pub usernames: Vec<String>,
     pub external_ids: IncludeExclude,
     pub user_ids: IncludeExclude,
-    /// Organizations are not modelled: an include list matches nobody, an exclude list nobody's
-    /// membership, so it has no effect.
+    /// Users with (or, excluded, without) a membership in any of these organizations.
     pub organization_ids: IncludeExclude,
     /// OAuth accounts are not modelled yet, so a provider filter matches nobody.
     pub provider: Option<(String, Vec<String>)>,

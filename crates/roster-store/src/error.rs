@@ -28,6 +28,8 @@ pub enum StoreError {
 pub enum UniqueKey {
     Username,
     ExternalId,
+    /// An organization's slug.
+    Slug,
     Identification(IdentificationKind),
     Other,
 }
@@ -59,6 +61,8 @@ pub(crate) fn classify(
     let message = database_error.message();
     let key = if message.contains("username_normalized") {
         UniqueKey::Username
+    } else if message.contains("slug") {
+        UniqueKey::Slug
     } else if message.contains("external_id") {
         UniqueKey::ExternalId
     } else if message.contains("value_normalized") {

@@ -60,7 +60,9 @@ where
     }
     push_include_exclude(query, "external_id", &filter.external_ids);
     push_include_exclude(query, "id", &filter.user_ids);
-    if !filter.organization_ids.include.is_empty() || filter.provider.is_some() {
+    push_membership(query, " IN", &filter.organization_ids.include);
+    push_membership(query, " NOT IN", &filter.organization_ids.exclude);
+    if filter.provider.is_some() {
         query.push(" AND 1 = 0");
     }
     let substring = [
@@ -96,6 +98,25 @@ where
             query.push_bind(bound);
         }
     }
+}
+
+/// Users with (`IN`) or without (`NOT IN`) a membership in any of `organizations`.
+fn push_membership<DB>(query: &mut QueryBuilder<DB>, operator: &str, organizations: &[String])
+where
+    DB: Database,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+{
+    if organizations.is_empty() {
+        return;
+    }
+    query.push(format!(
+        " AND id{operator} (SELECT user_id FROM organization_memberships WHERE organization_id IN ("
+    ));
+    let mut values = query.separated(", ");
+    for organization in organizations {
+        values.push_bind(organization.clone());
+    }
+    query.push("))");
 }
 
 fn push_include_exclude<DB>(query: &mut QueryBuilder<DB>, column: &str, list: &IncludeExclude)

@@ -32,10 +32,12 @@ constants! {
     total_count => ["total_count"];
     webhook_endpoint => ["webhook_endpoint"];
     webhook_delivery => ["webhook_delivery"];
+    organization => ["organization"];
+    organization_membership => ["organization_membership"];
     verification => ["verification_admin", "verification_otp"];
     verification_otp => ["verification_otp"];
     // Every resource a delete answers for.
-    deleted => ["user", "email_address", "phone_number", "web3_wallet", "webhook_endpoint"];
+    deleted => ["user", "email_address", "phone_number", "web3_wallet", "webhook_endpoint", "organization"];
     code_type => ["totp", "backup_code"];
     rs256 => ["RS256"];
     signature_use => ["sig"];

@@ -63,6 +63,7 @@ impl Users {
         let id = id.as_str();
         let mut tx = self.cx.store.begin().await?;
         let user = load_for_update(&mut tx, id).await?;
+        crate::organizations::end_memberships_of_user(&self.cx, &mut tx, id).await?;
         user_record::deleting(&self.cx, &mut tx, &user, now_millis()).await?;
         if !tx.delete_user(id).await? {
             return Err(DomainError::user_not_found(id));

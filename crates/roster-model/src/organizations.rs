@@ -1,0 +1,151 @@
+//! Organizations, their members and the roles members hold.
+
+use crate::time::Millis;
+use crate::users::{IncludeExclude, Metadata};
+
+/// An organization as stored. `members_count` is kept by every membership change.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub created_by: Option<String>,
+    /// 0 means unlimited.
+    pub max_allowed_memberships: i64,
+    pub admin_delete_enabled: bool,
+    pub public_metadata: Metadata,
+    pub private_metadata: Metadata,
+    pub members_count: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A role members can hold: a key such as `org:admin`, its name and its permissions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Role {
+    pub key: String,
+    pub name: String,
+    pub permissions: Vec<String>,
+}
+
+/// The permission that makes a role an administrator's: an organization always keeps one
+/// member holding it.
+pub const MANAGE_MEMBERSHIPS: &str = "org:sys_memberships:manage";
+
+impl Role {
+    pub fn is_admin(&self) -> bool {
+        self.permissions.iter().any(|p| p == MANAGE_MEMBERSHIPS)
+    }
+}
+
+/// What a membership shows of its user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUserData {
+    pub user_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// The primary email address, else the primary phone number, else the username.
+    pub identifier: Option<String>,
+    pub username: Option<String>,
+    pub banned: bool,
+}
+
+/// A user's membership in an organization, with both sides as clients see them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Membership {
+    pub id: String,
+    pub organization: Organization,
+    pub user: PublicUserData,
+    pub role: Role,
+    pub public_metadata: Metadata,
+    pub private_metadata: Metadata,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// The filters of `GET /organizations`; they combine with AND.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OrganizationFilter {
+    /// The exact id, or part of the name or slug, ignoring case.
+    pub query: Option<String>,
+    /// Organizations with (or, excluded, without) any of these members.
+    pub user_ids: IncludeExclude,
+    pub organization_ids: IncludeExclude,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrganizationOrderField {
+    Name,
+    CreatedAt,
+    MembersCount,
+}
+
+impl OrganizationOrderField {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "name" => Some(Self::Name),
+            "created_at" => Some(Self::CreatedAt),
+            "members_count" => Some(Self::MembersCount),
+            _ => None,
+        }
+    }
+}
+
+/// A page of a listing: its order, size and start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page<F> {
+    pub field: F,
+    pub descending: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Which memberships a listing covers; the filters combine with AND.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MembershipFilter {
+    pub organization_id: Option<String>,
+    pub user_id: Option<String>,
+    pub user_ids: IncludeExclude,
+    pub roles: Vec<String>,
+    /// Part of the member's name, username or identifier, or their exact id, ignoring case.
+    pub query: Option<String>,
+    /// Members with any of these identifiers (compared as their uniqueness keys).
+    pub email_addresses: Vec<String>,
+    pub phone_numbers: Vec<String>,
+    pub web3_wallets: Vec<String>,
+    pub usernames: Vec<String>,
+    /// Parts of one kind of the member's data, ignoring case.
+    pub email_address_query: Option<String>,
+    pub phone_number_query: Option<String>,
+    pub username_query: Option<String>,
+    pub name_query: Option<String>,
+    /// Bounds on the member's user, exclusive, in Unix milliseconds.
+    pub created_at_before: Option<i64>,
+    pub created_at_after: Option<i64>,
+    pub last_active_at_before: Option<i64>,
+    pub last_active_at_after: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MembershipOrderField {
+    CreatedAt,
+    FirstName,
+    LastName,
+    Username,
+    EmailAddress,
+    PhoneNumber,
+}
+
+impl MembershipOrderField {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "created_at" => Some(Self::CreatedAt),
+            "first_name" => Some(Self::FirstName),
+            "last_name" => Some(Self::LastName),
+            "username" => Some(Self::Username),
+            "email_address" => Some(Self::EmailAddress),
+            "phone_number" => Some(Self::PhoneNumber),
+            _ => None,
+        }
+    }
+}
