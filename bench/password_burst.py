@@ -28,7 +28,8 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-KEY = "sk_test_password_burst_bench"
+# The server refuses a configured key with fewer than 32 characters after the prefix.
+KEY = "sk_test_password_burst_bench_0123456789abcdef"
 # A WordPress-style phpass digest at 2^13 rounds (the password is not the one sent).
 PHPASS_2_13 = "$P$Bx/ltca0/z0GV/g7ep2xYlKD7Lnn0M0"
 
