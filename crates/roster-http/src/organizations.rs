@@ -8,6 +8,7 @@ use roster_domain::metadata::MetadataChanges;
 use roster_domain::organizations::{
     ListMemberships, ListOrganizations, NewMembership, NewOrganization, OrganizationChanges,
 };
+use roster_model::ids::UserId;
 use roster_model::organizations::{Membership, Organization as ModelOrganization};
 use roster_wire::common::DeletedObject;
 use roster_wire::organizations::{
@@ -24,7 +25,6 @@ use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::list_query::ListParams;
 use crate::params::{OrganizationPath, UserPath};
-use crate::users::parse_user_id;
 use crate::version::ApiVersion;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -336,7 +336,7 @@ async fn list_memberships(
 
 /// The member a path names; an id that cannot name a user names no member.
 fn member_id(user_id: String) -> Result<String, ApiError> {
-    Ok(parse_user_id(user_id)?.into_string())
+    Ok(UserId::requested(user_id).into_string())
 }
 
 #[utoipa::path(
@@ -436,7 +436,7 @@ async fn list_user_memberships(
     Path(user_id): Path<String>,
     ListParams(params): ListParams<MembershipListParams>,
 ) -> ApiResult<OrganizationMemberships> {
-    let user_id = parse_user_id(user_id)?;
+    let user_id = UserId::requested(user_id);
     let mut request = ListMemberships {
         filter: params.filter,
         order_by: params.page.order_by,
