@@ -13,6 +13,7 @@ pub mod context;
 pub mod encryption_keys;
 pub mod error;
 pub mod events;
+pub mod exports;
 mod hashing;
 pub mod identifications;
 mod identifiers;
@@ -38,6 +39,7 @@ pub use context::Context;
 pub use encryption_keys::EncryptionKeys;
 pub use error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 pub use events::{EventPayloads, Events, emit_event};
+pub use exports::Exports;
 pub use identifications::Identifications;
 pub use imports::Imports;
 pub use mfa::SecondFactors;
@@ -61,6 +63,7 @@ pub struct Services {
     pub memberships: Memberships,
     pub identifications: Identifications,
     pub imports: Imports,
+    pub exports: Exports,
     pub verifications: Verifications,
     pub second_factors: SecondFactors,
     pub passwords: Passwords,
@@ -103,6 +106,7 @@ impl Services {
             memberships: Memberships::new(cx.clone()),
             identifications: Identifications::new(cx.clone()),
             imports: Imports::new(cx.clone()),
+            exports: Exports::new(cx.clone()),
             verifications: Verifications::new(cx.clone()),
             second_factors: SecondFactors::new(cx.clone()),
             passwords: Passwords::new(cx.clone()),

@@ -9,6 +9,7 @@ mod avatars;
 mod body;
 mod error;
 mod events;
+pub mod exports;
 mod identifications;
 pub mod imports;
 mod limits;
@@ -82,6 +83,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(identifications::routes())
         .merge(not_stored::routes())
         .merge(organizations::routes())
+        .merge(exports::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(nul::refuse_in_uri))
         .route_layer(axum::middleware::from_fn(version::check))

@@ -5,6 +5,7 @@ mod auth;
 mod credential_costs;
 mod edge_limits;
 mod email_addresses;
+mod exports;
 mod helpers;
 mod hostile_input;
 mod imports;
