@@ -22,6 +22,8 @@ pub enum IdPrefix {
     Instance,
     WebhookEndpoint,
     Delivery,
+    /// `img_`: an uploaded profile image.
+    Image,
 }
 
 impl IdPrefix {
@@ -38,6 +40,7 @@ impl IdPrefix {
             IdPrefix::Instance => "ins",
             IdPrefix::WebhookEndpoint => "ep",
             IdPrefix::Delivery => "dlv",
+            IdPrefix::Image => "img",
         }
     }
 }
@@ -148,6 +151,7 @@ typed_ids! {
     InstanceId => Instance;
     WebhookEndpointId => WebhookEndpoint;
     DeliveryId => Delivery;
+    ImageId => Image;
 }
 
 /// Whether `raw` is `prefix`, `_`, and one or more ASCII letters or digits.
