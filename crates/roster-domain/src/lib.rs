@@ -16,6 +16,7 @@ pub mod events;
 mod hashing;
 pub mod identifications;
 mod identifiers;
+pub mod images;
 mod lockout;
 pub mod messages;
 pub mod metadata;
@@ -37,6 +38,7 @@ pub use encryption_keys::EncryptionKeys;
 pub use error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 pub use events::{EventPayloads, Events, emit_event};
 pub use identifications::Identifications;
+pub use images::Images;
 pub use mfa::SecondFactors;
 pub use passwords::Passwords;
 pub use sessions::Sessions;
@@ -54,6 +56,7 @@ use std::sync::Arc;
 pub struct Services {
     pub users: Users,
     pub identifications: Identifications,
+    pub images: Images,
     pub verifications: Verifications,
     pub second_factors: SecondFactors,
     pub passwords: Passwords,
@@ -93,6 +96,7 @@ impl Services {
         Services {
             users: Users::new(cx.clone()),
             identifications: Identifications::new(cx.clone()),
+            images: Images::new(cx.clone()),
             verifications: Verifications::new(cx.clone()),
             second_factors: SecondFactors::new(cx.clone()),
             passwords: Passwords::new(cx.clone()),

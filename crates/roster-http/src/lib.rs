@@ -10,6 +10,7 @@ mod body;
 mod error;
 mod events;
 mod identifications;
+mod images;
 mod limits;
 mod list_query;
 mod mfa;
@@ -78,6 +79,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(webhooks::routes())
         .merge(passwords::routes())
         .merge(identifications::routes())
+        .merge(images::routes())
         .merge(not_stored::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(nul::refuse_in_uri))
@@ -90,6 +92,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(health))
         .routes(routes!(openapi::serve))
         .routes(routes!(avatars::default_avatar))
+        .routes(routes!(images::serve_image))
         .nest("/v1", v1)
         .fallback(error::route_not_found)
 }

@@ -14,6 +14,7 @@ mod migrations;
 mod openapi;
 mod passwords_safety;
 mod phone_numbers;
+mod profile_images;
 mod receiver;
 mod secrets_at_rest;
 mod sessions;
