@@ -171,6 +171,8 @@ fn parse_variant(query: Option<&str>) -> Result<Variant, ApiError> {
         (status = 200, description = "The image, resized as asked.", content((String = "image/png"), (String = "image/jpeg"))),
         (status = 304, description = "The image is unchanged since the ETag given in If-None-Match."),
         (status = 404, description = "No such image, or its user is deleted.", body = roster_wire::errors::ErrorEnvelope),
+        (status = 422, description = "A query parameter is invalid.", body = roster_wire::errors::ErrorEnvelope),
+        (status = 429, description = "Too many images are being resized; retry later.", body = roster_wire::errors::ErrorEnvelope),
     )
 )]
 pub(crate) async fn serve_image(
