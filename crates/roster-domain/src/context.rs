@@ -10,7 +10,11 @@ use crate::encryption_keys::EncryptionKeys;
 use crate::error::DomainResult;
 use crate::events::Events;
 use crate::hashing::HashingPool;
-use crate::settings::InstanceSettings;
+use crate::settings::{InstanceSettings, PasswordHashing};
+
+/// Uploads and resizes that may wait for an imaging thread, and for how long.
+const IMAGING_QUEUE: usize = 64;
+const IMAGING_MAX_WAIT_MS: u64 = 30_000;
 
 pub struct Context {
     pub(crate) store: Store,
@@ -19,6 +23,9 @@ pub struct Context {
     /// digests); shared with the webhooks service.
     pub(crate) encryption_keys: Arc<EncryptionKeys>,
     pub(crate) hashing: HashingPool,
+    /// Image decoding, encoding and resizing: threads of their own, so uploads never queue
+    /// ahead of sign-ins, with a longer wait, as a large photo takes a while to decode.
+    pub(crate) imaging: HashingPool,
     /// The outbox writer; `None` only in a context built alone, as unit tests do, which then
     /// emits no events.
     pub(crate) events: Option<Events>,
@@ -35,6 +42,11 @@ impl Context {
     ) -> DomainResult<Self> {
         Ok(Context {
             hashing: HashingPool::new(&settings.password_hashing)?,
+            imaging: HashingPool::new(&PasswordHashing {
+                queue: IMAGING_QUEUE,
+                max_wait_ms: IMAGING_MAX_WAIT_MS,
+                ..settings.password_hashing
+            })?,
             store,
             settings,
             encryption_keys: Arc::new(encryption_keys),

@@ -1,4 +1,4 @@
-//! Decoding, normalising and resizing images: pure CPU, run on the hashing pool's threads.
+//! Decoding, normalising and resizing images: pure CPU, run on the imaging pool's threads.
 //!
 //! An upload is decoded under limits that `image` checks against the header before it
 //! allocates a pixel, so a small file that declares 50,000 × 50,000 pixels is refused at once.

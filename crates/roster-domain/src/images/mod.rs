@@ -1,8 +1,9 @@
 //! The `Images` service: a user's profile image uploaded, deleted, and served at any size.
 //!
-//! An upload is decoded and re-encoded on the hashing pool's threads (`codec.rs`), never on
-//! an async worker, and queues there with the password hashes: at most one decode per thread
-//! runs at once, so concurrent uploads cost bounded memory, and past the queue they get 429.
+//! An upload is decoded and re-encoded on the imaging pool's threads (`codec.rs`; the
+//! hashing pool's kind, apart from password hashing), never on an async worker: at most one
+//! decode per thread runs at once, so concurrent uploads cost bounded memory, and past the
+//! queue or its deadline they get 429.
 //! Then one `Tx` stores the image, makes it the user's current one, drops the oldest beyond
 //! `KEPT_IMAGES`, and emits `user.updated`. Renditions (resized variants) are made on the same
 //! threads and cached in memory (`cache.rs`); the bytes are kept by an `ImageStore`
@@ -77,7 +78,7 @@ impl Images {
         }
         let encoded = self
             .cx
-            .hashing
+            .imaging
             .run(move || codec::normalize(&file))
             .await?
             .map_err(codec_error)?;
@@ -155,7 +156,7 @@ impl Images {
             original
         } else {
             self.cx
-                .hashing
+                .imaging
                 .run(move || codec::render(&original, content_type, &variant))
                 .await?
                 .map_err(codec_error)?
