@@ -125,8 +125,12 @@ impl Images {
         Ok(present(&self.cx, user, now))
     }
 
-    /// The image with this id, while its user exists.
+    /// The image with this id, while its user exists. A string that cannot be an image id
+    /// (a NUL, another prefix) is not looked up.
     pub async fn find(&self, image_id: &str) -> DomainResult<Image> {
+        if ImageId::parse(image_id).is_none() {
+            return Err(image_not_found(image_id));
+        }
         self.cx
             .store
             .get_image(image_id)
@@ -178,7 +182,11 @@ pub(crate) async fn ensure_image_of(
     user_id: &str,
     image_id: &str,
 ) -> DomainResult<()> {
-    match tx.image(image_id).await? {
+    let image = match ImageId::parse(image_id) {
+        Some(id) => tx.image(id.as_str()).await?,
+        None => None,
+    };
+    match image {
         Some(image) if image.user_id == user_id => Ok(()),
         _ => Err(DomainError::field(
             "profile_image_id",

@@ -205,8 +205,16 @@ async fn an_upload_is_served_resized_and_revalidated() {
     assert_eq!(size_of(&scaled), (100, 50));
     let (status, ..) = fetch(&format!("{url}?fit=sideways"), &[]).await;
     assert_eq!(status, 422);
-    let (status, ..) = fetch(&format!("{}/images/img_unknown", app.base), &[]).await;
-    assert_eq!(status, 404);
+    for unknown in [
+        "img_unknown",
+        "img_a%00b",
+        "user_abc",
+        "img_%E2%80%AE",
+        "%00",
+    ] {
+        let (status, ..) = fetch(&format!("{}/images/{unknown}", app.base), &[]).await;
+        assert_eq!(status, 404, "{unknown}");
+    }
 }
 
 #[tokio::test]
