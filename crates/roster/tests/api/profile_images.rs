@@ -501,3 +501,24 @@ async fn an_image_uploaded_through_one_node_is_served_by_another() {
     assert_eq!(seen["has_image"], true);
     assert!(seen["image_url"].as_str().unwrap().ends_with(path));
 }
+
+#[tokio::test]
+async fn only_the_ten_newest_images_of_a_user_are_kept() {
+    let app = spawn_app().await;
+    let id = new_user(&app).await;
+    let mut urls = Vec::new();
+    for side in 1..=12 {
+        let user = upload(&app, &id, picture(side, side, ImageFormat::Png))
+            .await
+            .ok();
+        urls.push(user["image_url"].as_str().unwrap().to_owned());
+    }
+    for (n, url) in urls.iter().enumerate() {
+        let expected = if n < 2 { 404 } else { 200 };
+        assert_eq!(fetch(url, &[]).await.0, expected, "image {n}");
+    }
+    let oldest = urls[0].rsplit('/').next().unwrap();
+    app.patch(&format!("/users/{id}"), json!({"profile_image_id": oldest}))
+        .await
+        .assert_error(422, "form_resource_not_found");
+}
