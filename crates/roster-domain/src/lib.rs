@@ -17,6 +17,7 @@ pub mod exports;
 mod hashing;
 pub mod identifications;
 mod identifiers;
+pub mod images;
 pub mod imports;
 mod lockout;
 pub mod messages;
@@ -33,6 +34,7 @@ pub mod users;
 mod validate;
 pub mod verifications;
 pub mod webhooks;
+mod work_pool;
 
 pub use api_keys::{ApiKeys, KeyEnvironment, NewApiKey};
 pub use context::Context;
@@ -41,6 +43,7 @@ pub use error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 pub use events::{EventPayloads, Events, emit_event};
 pub use exports::Exports;
 pub use identifications::Identifications;
+pub use images::Images;
 pub use imports::Imports;
 pub use mfa::SecondFactors;
 pub use organizations::{Memberships, Organizations};
@@ -62,6 +65,7 @@ pub struct Services {
     pub organizations: Organizations,
     pub memberships: Memberships,
     pub identifications: Identifications,
+    pub images: Images,
     pub imports: Imports,
     pub exports: Exports,
     pub verifications: Verifications,
@@ -105,6 +109,7 @@ impl Services {
             organizations: Organizations::new(cx.clone()),
             memberships: Memberships::new(cx.clone()),
             identifications: Identifications::new(cx.clone()),
+            images: Images::new(cx.clone()),
             imports: Imports::new(cx.clone()),
             exports: Exports::new(cx.clone()),
             verifications: Verifications::new(cx.clone()),

@@ -85,6 +85,35 @@ impl ApiError {
         )
     }
 
+    /// 413 for an upload over the image size limit, or (`pixels`) one declaring more pixels
+    /// than may be decoded.
+    pub(crate) fn image_too_large(pixels: bool) -> Self {
+        let long_message = if pixels {
+            format!(
+                "The image must be at most {side} × {side} pixels.",
+                side = roster_domain::images::MAX_DECODED_SIDE
+            )
+        } else {
+            format!(
+                "The image must be at most {} bytes.",
+                roster_domain::images::MAX_UPLOAD_BYTES
+            )
+        };
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorItem::new("image_too_large", "is too large", long_message),
+        )
+    }
+
+    /// An upload without its `file` part.
+    pub(crate) fn file_missing() -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorItem::new("form_param_missing", "is missing", "file must be included.")
+                .with_param("file"),
+        )
+    }
+
     /// The body did not arrive within the body read timeout.
     pub(crate) fn body_timed_out() -> Self {
         ApiError::new(
@@ -262,6 +291,12 @@ impl From<DomainError> for ApiError {
                 tracing::error!(error = %source, "a stored secret could not be opened");
                 internal_error()
             }
+            DomainError::ImageTooLarge { pixels } => ApiError::image_too_large(pixels),
+            DomainError::ImageInvalid => ApiError::bad_request(
+                "request_body_invalid",
+                "is invalid",
+                "The file must be a PNG, JPEG, GIF or WebP image.",
+            ),
             DomainError::Internal(what) => {
                 tracing::error!(what, "internal failure");
                 internal_error()

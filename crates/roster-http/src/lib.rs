@@ -11,6 +11,7 @@ mod error;
 mod events;
 pub mod exports;
 mod identifications;
+mod images;
 pub mod imports;
 mod limits;
 mod list_query;
@@ -81,6 +82,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(webhooks::routes())
         .merge(passwords::routes())
         .merge(identifications::routes())
+        .merge(images::routes())
         .merge(not_stored::routes())
         .merge(organizations::routes())
         .merge(exports::routes())
@@ -95,6 +97,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(health))
         .routes(routes!(openapi::serve))
         .routes(routes!(avatars::default_avatar))
+        .routes(routes!(images::serve_image))
         .nest("/v1", v1)
         .fallback(error::route_not_found)
 }

@@ -24,6 +24,8 @@ pub enum IdPrefix {
     Delivery,
     Organization,
     OrganizationMembership,
+    /// `img_`: an uploaded profile image.
+    Image,
 }
 
 impl IdPrefix {
@@ -42,6 +44,7 @@ impl IdPrefix {
             IdPrefix::Delivery => "dlv",
             IdPrefix::Organization => "org",
             IdPrefix::OrganizationMembership => "orgmem",
+            IdPrefix::Image => "img",
         }
     }
 }
@@ -163,6 +166,7 @@ typed_ids! {
     DeliveryId => Delivery;
     OrganizationId => Organization;
     OrganizationMembershipId => OrganizationMembership;
+    ImageId => Image;
 }
 
 /// Whether `raw` is `prefix`, `_`, and one or more ASCII letters or digits.

@@ -19,6 +19,7 @@ mod organization_races;
 mod organizations;
 mod passwords_safety;
 mod phone_numbers;
+mod profile_images;
 mod receiver;
 mod secrets_at_rest;
 mod sessions;
