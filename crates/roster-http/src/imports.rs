@@ -2,86 +2,34 @@
 //! file holds go through `Imports` many at a time, and each one's outcome is reported with
 //! the error envelope items `POST /users` would answer.
 
-use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::time::Instant;
 
 use roster_domain::Services;
 use roster_domain::imports::{ImportOptions, ImportOutcome, ImportRecord, Imports};
 use roster_model::users::{IdentificationKind, identity_key};
 use roster_wire::errors::ErrorItem;
+pub use roster_wire::imports::report::{ImportResult, ImportSummary, RowOutcome, RowResult};
 pub use roster_wire::imports::{ReadRecord, Source, records};
-use serde::Serialize;
 use tokio::task::JoinSet;
 
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use futures_util::StreamExt;
+use roster_domain::FieldErrorKind;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
 use crate::error::ApiError;
 use crate::users::new_user;
 
 /// Records imported at once. On SQLite they share the writer's group commits; on PostgreSQL
 /// they use that many connections of the pool at most.
 pub const IN_FLIGHT: usize = 64;
-
-/// What became of one record.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct RowResult {
-    pub line: u64,
-    pub source_id: Option<String>,
-    #[serde(flatten)]
-    pub outcome: RowOutcome,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum RowOutcome {
-    Imported {
-        user_id: String,
-    },
-    /// Already here (an earlier run of the same file, or the same user from another source).
-    Skipped {
-        user_id: String,
-        matched_by: &'static str,
-    },
-    /// A dry run found nothing wrong.
-    Checked,
-    Refused {
-        errors: Vec<ErrorItem>,
-    },
-}
-
-/// The counts of a run, and the refusals by error code.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ImportSummary {
-    pub imported: u64,
-    pub skipped: u64,
-    pub checked: u64,
-    pub refused: u64,
-    pub refused_by_code: BTreeMap<&'static str, u64>,
-    #[serde(serialize_with = "as_millis")]
-    pub elapsed: Duration,
-}
-
-impl ImportSummary {
-    pub fn rows(&self) -> u64 {
-        self.imported + self.skipped + self.checked + self.refused
-    }
-
-    fn count(&mut self, row: &RowResult) {
-        match &row.outcome {
-            RowOutcome::Imported { .. } => self.imported += 1,
-            RowOutcome::Skipped { .. } => self.skipped += 1,
-            RowOutcome::Checked => self.checked += 1,
-            RowOutcome::Refused { errors } => {
-                self.refused += 1;
-                for error in errors {
-                    *self.refused_by_code.entry(error.code).or_default() += 1;
-                }
-            }
-        }
-    }
-}
-
-fn as_millis<S: serde::Serializer>(elapsed: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_u64(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
-}
 
 /// Imports every record, `IN_FLIGHT` at a time, calling `on_row` with each outcome as it
 /// comes (not in file order; but of two records naming one identifier, the earlier runs first,
@@ -236,5 +184,117 @@ async fn import_one(imports: &Imports, record: ReadRecord, options: ImportOption
         line,
         source_id,
         outcome,
+    }
+}
+
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(import_users))
+        .layer(DefaultBodyLimit::disable())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ImportQuery {
+    /// The system the body comes from: `clerk` (its CSV or JSON export) or `roster` (NDJSON).
+    from: Option<String>,
+    /// Check every record, against the stored users too, and write nothing.
+    dry_run: Option<bool>,
+    /// Fire `user.created` for each imported user (default true).
+    events: Option<bool>,
+}
+
+/// A Roster extension (Clerk has no such route): the mirror of `roster import`, for a file on
+/// another machine. The body is the export file itself, streamed; any size is taken.
+#[utoipa::path(
+    post,
+    path = "/users/import",
+    tag = "users",
+    params(ImportQuery),
+    request_body(content = String, content_type = "text/plain", description = "The export file: CSV, JSON or NDJSON."),
+    responses((status = 200, description = "What became of the records.", body = ImportResult))
+)]
+async fn import_users(
+    State(state): State<AppState>,
+    Query(query): Query<ImportQuery>,
+    body: Body,
+) -> Result<Json<ImportResult>, ApiError> {
+    let Some(from) = query.from else {
+        return Err(ApiError::field("from", FieldErrorKind::Missing));
+    };
+    let Some(source) = Source::parse(&from) else {
+        return Err(ApiError::field(
+            "from",
+            FieldErrorKind::Unknown {
+                reason: Some("from must be clerk or roster".to_owned()),
+            },
+        ));
+    };
+    let options = ImportOptions {
+        dry_run: query.dry_run.unwrap_or(false),
+        announce: query.events.unwrap_or(true),
+    };
+    let input = BodyReader::start(body);
+    let mut report = Vec::new();
+    let summary = run(
+        &state.services,
+        records(source, std::io::BufReader::new(input)),
+        options,
+        |row, _| {
+            if !matches!(
+                row.outcome,
+                RowOutcome::Imported { .. } | RowOutcome::Checked
+            ) {
+                report.push(row.clone());
+            }
+        },
+    )
+    .await;
+    report.sort_by_key(|row| row.line);
+    Ok(Json(ImportResult {
+        object: "user_import",
+        summary,
+        report,
+    }))
+}
+
+/// The request body as a blocking reader, for the record readers on their own thread: a task
+/// forwards the body's chunks, a bounded way ahead.
+struct BodyReader {
+    chunks: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+    current: Bytes,
+}
+
+impl BodyReader {
+    fn start(body: Body) -> Self {
+        let (sender, chunks) = tokio::sync::mpsc::channel(16);
+        tokio::spawn(async move {
+            let mut stream = body.into_data_stream();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(std::io::Error::other);
+                let failed = chunk.is_err();
+                if sender.send(chunk).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        BodyReader {
+            chunks,
+            current: Bytes::new(),
+        }
+    }
+}
+
+impl std::io::Read for BodyReader {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.chunks.blocking_recv() {
+                Some(chunk) => self.current = chunk?,
+                None => return Ok(0),
+            }
+        }
+        let count = buffer.len().min(self.current.len());
+        buffer[..count].copy_from_slice(&self.current.split_to(count));
+        Ok(count)
     }
 }

@@ -86,6 +86,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(not_stored::routes())
         .merge(organizations::routes())
         .merge(exports::routes())
+        .merge(imports::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(nul::refuse_in_uri))
         .route_layer(axum::middleware::from_fn(version::check))

@@ -234,6 +234,14 @@ fn client_key(address: IpAddr) -> IpAddr {
 /// Largest profile image upload body: the image limit and room for the multipart framing.
 pub(crate) const MAX_UPLOAD_BODY_BYTES: usize = roster_domain::images::MAX_UPLOAD_BYTES + 64 * 1024;
 
+/// How long an import's body may take to arrive.
+const IMPORT_BODY_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Whether a request is `POST /v1/users/import`, whose body has no size limit.
+fn is_import(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST && path == "/v1/users/import"
+}
+
 /// Whether a request is a profile image upload, whose body may be up to
 /// `MAX_UPLOAD_BODY_BYTES` (every other body: `MAX_BODY_BYTES`).
 fn is_upload(method: &axum::http::Method, path: &str) -> bool {
@@ -255,6 +263,14 @@ pub(crate) async fn limit_body(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok());
     let upload = is_upload(request.method(), request.uri().path());
+    if is_import(request.method(), request.uri().path()) {
+        // An export file of any size, streamed as it is read, for as long as it takes; only
+        // a holder of a secret key gets past authentication to send it.
+        let deadline = tokio::time::Instant::now() + IMPORT_BODY_TIMEOUT;
+        return next
+            .run(request.map(|body| with_deadline(body, deadline)))
+            .await;
+    }
     let limit = if upload {
         MAX_UPLOAD_BODY_BYTES
     } else {
@@ -274,18 +290,20 @@ pub(crate) async fn limit_body(
         return response;
     }
     let deadline = tokio::time::Instant::now() + state.limits.body_read_timeout;
-    let request = request.map(|body| {
-        if http_body::Body::is_end_stream(&body) {
-            body
-        } else {
-            Body::new(DeadlineBody {
-                inner: body,
-                deadline,
-                timer: None,
-            })
-        }
-    });
-    next.run(request).await
+    next.run(request.map(|body| with_deadline(body, deadline)))
+        .await
+}
+
+fn with_deadline(body: Body, deadline: tokio::time::Instant) -> Body {
+    if http_body::Body::is_end_stream(&body) {
+        body
+    } else {
+        Body::new(DeadlineBody {
+            inner: body,
+            deadline,
+            timer: None,
+        })
+    }
 }
 
 /// A body that fails once its deadline passes. Hand-written because tower-http's body timeout

@@ -29,12 +29,7 @@ pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<u64> {
         .open(&args.output)
         .with_context(|| format!("creating {}", args.output.display()))?;
     let mut output = BufWriter::with_capacity(1 << 20, file);
-    let store = crate::open_store(config).await?;
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", config.addr));
-    let (services, _wake) = crate::assemble_services(config, &store, &public_url).await?;
+    let (store, services) = crate::open_services(config).await?;
     let mut cursor = None;
     let mut users = 0;
     loop {

@@ -40,12 +40,7 @@ pub async fn import(config: &Config, args: ImportArgs) -> anyhow::Result<ImportS
         File::create(&report_path)
             .with_context(|| format!("creating the report {}", report_path.display()))?,
     );
-    let store = crate::open_store(config).await?;
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", config.addr));
-    let (services, _wake) = crate::assemble_services(config, &store, &public_url).await?;
+    let (store, services) = crate::open_services(config).await?;
     let options = ImportOptions {
         dry_run: args.dry_run,
         announce: args.events,

@@ -237,6 +237,18 @@ pub async fn assemble_services(
     Ok((services, delivery_wake))
 }
 
+/// The store and the use cases, for a command that works on the data directly (`import`,
+/// `export`) beside any running servers; its events are delivered by those servers.
+pub async fn open_services(config: &Config) -> anyhow::Result<(Store, Services)> {
+    let store = open_store(config).await?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.addr));
+    let (services, _wake) = assemble_services(config, &store, &public_url).await?;
+    Ok((store, services))
+}
+
 /// Keeps the rate limiters' memory to the clients seen lately.
 async fn forget_idle_clients(limits: Arc<roster_http::EdgeLimits>) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(30));

@@ -70,10 +70,22 @@ impl From<Option<ValuesField>> for Values {
 }
 
 /// The records of a Clerk export: a JSON array when the file starts with `[`, CSV otherwise
-/// (lines starting with `#` are comments, as in Clerk's samples).
+/// (lines starting with `#` are comments, as in Clerk's samples). Nothing is read until the
+/// first record is asked for, so the iterator can be made where reading must not block.
 pub fn records<R: BufRead + Send + 'static>(
-    mut input: R,
+    input: R,
 ) -> Box<dyn Iterator<Item = ReadRecord> + Send> {
+    let mut pending = Some(input);
+    let mut opened: Option<Box<dyn Iterator<Item = ReadRecord> + Send>> = None;
+    Box::new(std::iter::from_fn(move || {
+        if opened.is_none() {
+            opened = Some(open(pending.take()?));
+        }
+        opened.as_mut()?.next()
+    }))
+}
+
+fn open<R: BufRead + Send + 'static>(mut input: R) -> Box<dyn Iterator<Item = ReadRecord> + Send> {
     let starts_with_bracket = loop {
         match input.fill_buf() {
             Ok([]) => break false,

@@ -4,6 +4,7 @@
 //! the file's size; a JSON array is read whole.
 
 pub mod clerk;
+pub mod report;
 pub mod roster;
 
 use std::io::BufRead;

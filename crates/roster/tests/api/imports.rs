@@ -198,3 +198,58 @@ async fn imported_users_are_announced_unless_asked_not_to() {
     assert_eq!(received_now[0].event["type"], "user.created");
     assert_eq!(received_now[0].event["data"]["external_id"], "user_l1");
 }
+
+async fn post_import(app: &TestApp, query: &str, body: String) -> (u16, Value) {
+    let response = app
+        .client
+        .post(format!("{}/v1/users/import?{query}", app.base))
+        .bearer_auth(&app.key)
+        .header("content-type", "text/csv")
+        .body(body)
+        .send()
+        .await
+        .expect("import");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON"))
+}
+
+#[tokio::test]
+async fn the_http_import_takes_the_same_files_and_answers_the_report() {
+    let app = spawn_app().await;
+    let (status, result) = post_import(&app, "from=clerk", clerk_csv()).await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["object"], "user_import");
+    assert_eq!(
+        (&result["imported"], &result["skipped"], &result["refused"]),
+        (&json!(3), &json!(1), &json!(3))
+    );
+    let lines: Vec<u64> = result["report"]
+        .as_array()
+        .expect("report")
+        .iter()
+        .map(|row| row["line"].as_u64().expect("line"))
+        .collect();
+    assert_eq!(lines, [4, 5, 7, 8]);
+    assert_eq!(app.count("").await, 3);
+
+    // A file over the 512 KB body limit of other routes: 600 users with 1 KB of metadata.
+    let note = "n".repeat(1000);
+    let mut big = String::from("id,primary_email_address,public_metadata\n");
+    for i in 0..600 {
+        big.push_str(&format!(
+            "user_big_{i},big{i}@x.test,\"{{\"\"note\"\": \"\"{note}\"\"}}\"\n"
+        ));
+    }
+    assert!(big.len() > 512 * 1024);
+    let (status, result) = post_import(&app, "from=clerk&events=false", big).await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["imported"], 600, "{}", result["report"]);
+    assert_eq!(app.count("").await, 603);
+
+    for (query, param) in [("", "from"), ("from=okta", "from")] {
+        let (status, refusal) = post_import(&app, query, clerk_csv()).await;
+        assert_eq!(status, 422, "{refusal}");
+        assert_eq!(refusal["errors"][0]["meta"]["param_name"], param);
+    }
+    assert_eq!(app.count("").await, 603);
+}
