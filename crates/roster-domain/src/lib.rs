@@ -41,7 +41,7 @@ pub use events::{EventPayloads, Events, emit_event};
 pub use identifications::Identifications;
 pub use imports::Imports;
 pub use mfa::SecondFactors;
-pub use organizations::{Memberships, Organizations};
+pub use organizations::{Invitations, Memberships, Organizations};
 pub use passwords::Passwords;
 pub use sessions::Sessions;
 pub use settings::InstanceSettings;
@@ -59,6 +59,7 @@ pub struct Services {
     pub users: Users,
     pub organizations: Organizations,
     pub memberships: Memberships,
+    pub invitations: Invitations,
     pub identifications: Identifications,
     pub imports: Imports,
     pub verifications: Verifications,
@@ -101,6 +102,7 @@ impl Services {
             users: Users::new(cx.clone()),
             organizations: Organizations::new(cx.clone()),
             memberships: Memberships::new(cx.clone()),
+            invitations: Invitations::new(cx.clone()),
             identifications: Identifications::new(cx.clone()),
             imports: Imports::new(cx.clone()),
             verifications: Verifications::new(cx.clone()),

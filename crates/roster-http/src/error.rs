@@ -257,7 +257,10 @@ impl From<DomainError> for ApiError {
             | DomainError::MembershipQuotaExceeded { .. }
             | DomainError::LastAdmin
             | DomainError::OrganizationCreationNotAllowed
-            | DomainError::OrganizationQuotaExceeded { .. }) => organization_error(error),
+            | DomainError::OrganizationQuotaExceeded { .. }
+            | DomainError::AlreadyInvited
+            | DomainError::InvitationNotPending
+            | DomainError::NotAnAdmin) => organization_error(error),
             DomainError::EncryptionKey(source) => {
                 tracing::error!(error = %source, "a stored secret could not be opened");
                 internal_error()
@@ -301,6 +304,24 @@ fn organization_error(error: DomainError) -> ApiError {
             "organization_quota_exceeded",
             "Organization quota exceeded",
             format!("You have reached your limit of {limit} organizations."),
+        ),
+        DomainError::AlreadyInvited => (
+            StatusCode::BAD_REQUEST,
+            "duplicate_record",
+            "Already invited",
+            "This email address has a pending invitation to this organization already.".to_owned(),
+        ),
+        DomainError::InvitationNotPending => (
+            StatusCode::BAD_REQUEST,
+            "organization_invitation_not_pending",
+            "Invitation not pending",
+            "This invitation is accepted, revoked or expired.".to_owned(),
+        ),
+        DomainError::NotAnAdmin => (
+            StatusCode::FORBIDDEN,
+            "not_an_admin_in_organization",
+            "Not an admin",
+            "The acting user must be an admin of this organization.".to_owned(),
         ),
         _ => (
             StatusCode::FORBIDDEN,

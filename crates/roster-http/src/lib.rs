@@ -17,6 +17,7 @@ mod mfa;
 mod not_stored;
 mod nul;
 mod openapi;
+mod organization_invitations;
 mod organizations;
 mod params;
 mod passwords;
@@ -82,6 +83,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(identifications::routes())
         .merge(not_stored::routes())
         .merge(organizations::routes())
+        .merge(organization_invitations::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(nul::refuse_in_uri))
         .route_layer(axum::middleware::from_fn(version::check))

@@ -35,6 +35,8 @@ path_params! {
         external_account_id }
     OrganizationPath { /// The organization's id, `org_…`, or its slug.
         organization_id }
+    InvitationPath { /// The invitation's id, `orginv_…`.
+        invitation_id }
     EndpointPath { /// The webhook endpoint's id, `ep_…`.
         endpoint_id }
     EventPath { /// The event's id, as sent in `svix-id`.

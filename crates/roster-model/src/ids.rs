@@ -24,6 +24,7 @@ pub enum IdPrefix {
     Delivery,
     Organization,
     OrganizationMembership,
+    OrganizationInvitation,
 }
 
 impl IdPrefix {
@@ -42,6 +43,7 @@ impl IdPrefix {
             IdPrefix::Delivery => "dlv",
             IdPrefix::Organization => "org",
             IdPrefix::OrganizationMembership => "orgmem",
+            IdPrefix::OrganizationInvitation => "orginv",
         }
     }
 }
@@ -163,6 +165,7 @@ typed_ids! {
     DeliveryId => Delivery;
     OrganizationId => Organization;
     OrganizationMembershipId => OrganizationMembership;
+    OrganizationInvitationId => OrganizationInvitation;
 }
 
 /// Whether `raw` is `prefix`, `_`, and one or more ASCII letters or digits.

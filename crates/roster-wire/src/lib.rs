@@ -11,6 +11,7 @@ pub mod errors;
 pub mod imports;
 pub mod list_query;
 pub mod mfa;
+pub mod organization_invitations;
 pub mod organizations;
 pub mod passwords;
 pub mod phone_numbers;

@@ -34,6 +34,7 @@ constants! {
     webhook_delivery => ["webhook_delivery"];
     organization => ["organization"];
     organization_membership => ["organization_membership"];
+    organization_invitation => ["organization_invitation"];
     verification => ["verification_admin", "verification_otp"];
     verification_otp => ["verification_otp"];
     // Every resource a delete answers for.

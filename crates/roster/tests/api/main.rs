@@ -13,6 +13,7 @@ mod mail;
 mod mail_process;
 mod migrations;
 mod openapi;
+mod organization_invitations;
 mod organization_memberships;
 mod organization_races;
 mod organizations;
