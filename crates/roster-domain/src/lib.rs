@@ -41,7 +41,7 @@ pub use events::{EventPayloads, Events, emit_event};
 pub use identifications::Identifications;
 pub use imports::Imports;
 pub use mfa::SecondFactors;
-pub use organizations::{Invitations, Memberships, Organizations};
+pub use organizations::{Invitations, Memberships, Organizations, Roles};
 pub use passwords::Passwords;
 pub use sessions::Sessions;
 pub use settings::InstanceSettings;
@@ -60,6 +60,7 @@ pub struct Services {
     pub organizations: Organizations,
     pub memberships: Memberships,
     pub invitations: Invitations,
+    pub roles: Roles,
     pub identifications: Identifications,
     pub imports: Imports,
     pub verifications: Verifications,
@@ -103,6 +104,7 @@ impl Services {
             organizations: Organizations::new(cx.clone()),
             memberships: Memberships::new(cx.clone()),
             invitations: Invitations::new(cx.clone()),
+            roles: Roles::new(cx.clone()),
             identifications: Identifications::new(cx.clone()),
             imports: Imports::new(cx.clone()),
             verifications: Verifications::new(cx.clone()),

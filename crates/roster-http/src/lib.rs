@@ -18,6 +18,7 @@ mod not_stored;
 mod nul;
 mod openapi;
 mod organization_invitations;
+mod organization_roles;
 mod organizations;
 mod params;
 mod passwords;
@@ -84,6 +85,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(not_stored::routes())
         .merge(organizations::routes())
         .merge(organization_invitations::routes())
+        .merge(organization_roles::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(nul::refuse_in_uri))
         .route_layer(axum::middleware::from_fn(version::check))

@@ -25,6 +25,8 @@ pub enum IdPrefix {
     Organization,
     OrganizationMembership,
     OrganizationInvitation,
+    OrganizationRole,
+    OrganizationPermission,
 }
 
 impl IdPrefix {
@@ -44,6 +46,8 @@ impl IdPrefix {
             IdPrefix::Organization => "org",
             IdPrefix::OrganizationMembership => "orgmem",
             IdPrefix::OrganizationInvitation => "orginv",
+            IdPrefix::OrganizationRole => "role",
+            IdPrefix::OrganizationPermission => "perm",
         }
     }
 }
@@ -166,6 +170,8 @@ typed_ids! {
     OrganizationId => Organization;
     OrganizationMembershipId => OrganizationMembership;
     OrganizationInvitationId => OrganizationInvitation;
+    OrganizationRoleId => OrganizationRole;
+    OrganizationPermissionId => OrganizationPermission;
 }
 
 /// Whether `raw` is `prefix`, `_`, and one or more ASCII letters or digits.

@@ -243,6 +243,50 @@ impl InvitationOrderField {
     }
 }
 
+/// A role as the roles API manages it: `Role` plus its id, description and times.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleDefinition {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Permission keys.
+    pub permissions: Vec<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A permission a role can grant: `org:<feature>:<action>`. System permissions
+/// (`org:sys_…`) come with Roster and cannot be changed or deleted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Permission {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub system: bool,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleOrderField {
+    CreatedAt,
+    Name,
+    Key,
+}
+
+impl RoleOrderField {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "created_at" => Some(Self::CreatedAt),
+            "name" => Some(Self::Name),
+            "key" => Some(Self::Key),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,12 @@
 
 mod invitations;
 mod memberships;
+mod roles;
 mod rules;
 
 pub use invitations::{Invitations, ListInvitations, NewInvitation};
 pub use memberships::{ListMemberships, Memberships, NewMembership};
+pub use roles::{ListRoles, RoleInput, Roles};
 
 use std::sync::Arc;
 

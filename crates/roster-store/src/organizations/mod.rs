@@ -13,6 +13,7 @@ use sqlx::{FromRow, QueryBuilder, Row};
 
 mod filters;
 mod invitations;
+mod roles;
 
 pub use invitations::InvitationRecord;
 

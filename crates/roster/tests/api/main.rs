@@ -16,6 +16,7 @@ mod openapi;
 mod organization_invitations;
 mod organization_memberships;
 mod organization_races;
+mod organization_roles;
 mod organizations;
 mod passwords_safety;
 mod phone_numbers;
