@@ -27,6 +27,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_invitations, create_invitation))
         .routes(routes!(create_invitations_bulk))
+        .routes(routes!(list_pending_invitations))
         .routes(routes!(get_invitation))
         .routes(routes!(revoke_invitation))
         .routes(routes!(list_instance_invitations))
@@ -153,6 +154,29 @@ async fn list_invitations(
     Path(organization_id): Path<String>,
     ListParams(params): ListParams<InvitationListParams>,
 ) -> ApiResult<OrganizationInvitations> {
+    let found = state
+        .services
+        .invitations
+        .list(&organization_id, list_request(params))
+        .await?;
+    Ok(page(&state, found, false))
+}
+
+#[utoipa::path(
+    get,
+    path = "/organizations/{organization_id}/invitations/pending",
+    tag = "organization_invitations",
+    params(OrganizationPath, UserInvitationListQuery),
+    responses((status = 200, description = "A page of the organization's pending invitations, and how many there are.", body = OrganizationInvitations))
+)]
+async fn list_pending_invitations(
+    State(state): State<AppState>,
+    Path(organization_id): Path<String>,
+    ListParams(mut params): ListParams<InvitationListParams>,
+) -> ApiResult<OrganizationInvitations> {
+    params.status = Some("pending".to_owned());
+    params.email_address = None;
+    params.query = None;
     let found = state
         .services
         .invitations

@@ -148,6 +148,9 @@ async fn invitations_are_created_listed_read_and_revoked() {
     assert_eq!(emails(&revoked_list), ["bob@example.com"]);
     let pending = app.get(&format!("{path}?status=pending")).await.ok();
     assert_eq!(pending["total_count"], 3);
+    let pending_route = app.get(&format!("{path}/pending?limit=2")).await.ok();
+    assert_eq!(pending_route["total_count"], 3);
+    assert_eq!(pending_route["data"].as_array().map(Vec::len), Some(2));
     let expired = app.get(&format!("{path}?status=expired")).await.ok();
     assert_eq!(expired["total_count"], 0);
     // Revoked once is revoked for good.
