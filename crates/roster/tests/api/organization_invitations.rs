@@ -462,3 +462,59 @@ async fn a_new_user_with_an_invited_address_becomes_a_member() {
         .count();
     assert_eq!(joined, 3);
 }
+
+#[tokio::test]
+async fn an_imported_user_with_an_invited_verified_address_becomes_a_member() {
+    let app = spawn_app().await;
+    let org = organization(&app, json!({"name": "Acme"})).await;
+    for address in ["ada@x.test", "bob@x.test"] {
+        invite(
+            &app,
+            &org,
+            json!({"email_address": address, "role": "org:member"}),
+        )
+        .await;
+    }
+    let header = "id,first_name,primary_email_address,verified_email_addresses,\
+                  unverified_email_addresses";
+    let csv = format!("{header}\nuser_ada,Ada,ada@x.test,ada@x.test,\nuser_bob,Bob,,,bob@x.test\n");
+    let file = app.data_dir().join("users.csv");
+    std::fs::write(&file, csv).expect("written");
+    let args = ["import", file.to_str().expect("UTF-8"), "--from", "clerk"];
+    let output = crate::helpers::run_roster(app.data_dir(), &args, &[("ROSTER_LOG", "warn")]).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Imported users keep their Clerk id as `external_id`.
+    let id_of = async |external: &str| {
+        let found = app
+            .get(&format!("/users?external_id={external}"))
+            .await
+            .ok();
+        found[0]["id"].as_str().expect("imported").to_owned()
+    };
+    let ada_id = id_of("user_ada").await;
+    let bob_id = id_of("user_bob").await;
+    let ada = app
+        .get(&format!("/users/{ada_id}/organization_memberships"))
+        .await
+        .ok();
+    assert_eq!(ada["total_count"], 1);
+    assert_eq!(ada["data"][0]["organization"]["id"], org);
+    // Bob's address is not verified: his invitation waits.
+    let bob = app
+        .get(&format!(
+            "/users/{bob_id}/organization_invitations?status=pending"
+        ))
+        .await
+        .ok();
+    assert_eq!(bob["total_count"], 1);
+    let accepted = app
+        .get(&format!("/organizations/{org}/invitations?status=accepted"))
+        .await
+        .ok();
+    assert_eq!(emails(&accepted), ["ada@x.test"]);
+}
