@@ -2,6 +2,7 @@
 //! service is a pointer and a request clones nothing.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use roster_store::Store;
 
@@ -11,6 +12,11 @@ use crate::error::DomainResult;
 use crate::events::Events;
 use crate::hashing::HashingPool;
 use crate::settings::InstanceSettings;
+use crate::work_pool::WorkPool;
+
+/// Uploads and resizes that may wait for an imaging thread, and for how long.
+const IMAGING_QUEUE: usize = 64;
+const IMAGING_MAX_WAIT_MS: u64 = 30_000;
 
 pub struct Context {
     pub(crate) store: Store,
@@ -19,6 +25,9 @@ pub struct Context {
     /// digests); shared with the webhooks service.
     pub(crate) encryption_keys: Arc<EncryptionKeys>,
     pub(crate) hashing: HashingPool,
+    /// Image decoding, encoding and resizing: threads of their own, so uploads never queue
+    /// ahead of sign-ins, with a longer wait, as a large photo takes a while to decode.
+    pub(crate) imaging: WorkPool,
     /// The outbox writer; `None` only in a context built alone, as unit tests do, which then
     /// emits no events.
     pub(crate) events: Option<Events>,
@@ -35,6 +44,12 @@ impl Context {
     ) -> DomainResult<Self> {
         Ok(Context {
             hashing: HashingPool::new(&settings.password_hashing)?,
+            imaging: WorkPool::new(
+                "roster-imaging",
+                settings.password_hashing.threads,
+                IMAGING_QUEUE,
+                Duration::from_millis(IMAGING_MAX_WAIT_MS),
+            )?,
             store,
             settings,
             encryption_keys: Arc::new(encryption_keys),

@@ -78,6 +78,13 @@ pub enum DomainError {
     NotAnAdmin,
     #[error("a stored secret could not be opened")]
     EncryptionKey(#[from] crate::encryption_keys::EncryptionKeyError),
+    /// An upload over `MAX_UPLOAD_BYTES`, or (`pixels`) declaring more pixels than decoding
+    /// allows.
+    #[error("the image is too large")]
+    ImageTooLarge { pixels: bool },
+    /// An upload that is not a PNG, JPEG, GIF or WebP image that decodes.
+    #[error("the file is not an image that can be read")]
+    ImageInvalid,
     #[error("internal failure: {0}")]
     Internal(&'static str),
     #[error("storage failure")]

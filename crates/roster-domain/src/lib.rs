@@ -13,9 +13,11 @@ pub mod context;
 pub mod encryption_keys;
 pub mod error;
 pub mod events;
+pub mod exports;
 mod hashing;
 pub mod identifications;
 mod identifiers;
+pub mod images;
 pub mod imports;
 mod lockout;
 pub mod messages;
@@ -32,13 +34,16 @@ pub mod users;
 mod validate;
 pub mod verifications;
 pub mod webhooks;
+mod work_pool;
 
 pub use api_keys::{ApiKeys, KeyEnvironment, NewApiKey};
 pub use context::Context;
 pub use encryption_keys::EncryptionKeys;
 pub use error::{DomainError, DomainResult, FieldError, FieldErrorKind};
 pub use events::{EventPayloads, Events, emit_event};
+pub use exports::Exports;
 pub use identifications::Identifications;
+pub use images::Images;
 pub use imports::Imports;
 pub use mfa::SecondFactors;
 pub use organizations::{Invitations, Memberships, Organizations, Roles};
@@ -62,7 +67,9 @@ pub struct Services {
     pub invitations: Invitations,
     pub roles: Roles,
     pub identifications: Identifications,
+    pub images: Images,
     pub imports: Imports,
+    pub exports: Exports,
     pub verifications: Verifications,
     pub second_factors: SecondFactors,
     pub passwords: Passwords,
@@ -106,7 +113,9 @@ impl Services {
             invitations: Invitations::new(cx.clone()),
             roles: Roles::new(cx.clone()),
             identifications: Identifications::new(cx.clone()),
+            images: Images::new(cx.clone()),
             imports: Imports::new(cx.clone()),
+            exports: Exports::new(cx.clone()),
             verifications: Verifications::new(cx.clone()),
             second_factors: SecondFactors::new(cx.clone()),
             passwords: Passwords::new(cx.clone()),

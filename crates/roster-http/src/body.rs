@@ -111,15 +111,6 @@ fn not_an_array() -> ApiError {
     )
 }
 
-/// Refuses the first given parameter whose capability arrives with a later part of Roster, by
-/// name, rather than ignoring it; `false` flags change nothing, so they pass.
-pub(crate) fn refuse_unsupported(params: &[(&'static str, bool)]) -> Result<(), ApiError> {
-    match params.iter().find(|(_, given)| *given) {
-        Some((param, _)) => Err(ApiError::field(param, FieldErrorKind::NotSupported)),
-        None => Ok(()),
-    }
-}
-
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // serde's derived structs also accept an array, field by field in order; a Clerk body is
     // an object, so any other valid JSON is refused before it could fill fields by position.

@@ -85,6 +85,35 @@ impl ApiError {
         )
     }
 
+    /// 413 for an upload over the image size limit, or (`pixels`) one declaring more pixels
+    /// than may be decoded.
+    pub(crate) fn image_too_large(pixels: bool) -> Self {
+        let long_message = if pixels {
+            format!(
+                "The image must be at most {side} × {side} pixels.",
+                side = roster_domain::images::MAX_DECODED_SIDE
+            )
+        } else {
+            format!(
+                "The image must be at most {} bytes.",
+                roster_domain::images::MAX_UPLOAD_BYTES
+            )
+        };
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorItem::new("image_too_large", "is too large", long_message),
+        )
+    }
+
+    /// An upload without its `file` part.
+    pub(crate) fn file_missing() -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorItem::new("form_param_missing", "is missing", "file must be included.")
+                .with_param("file"),
+        )
+    }
+
     /// The body did not arrive within the body read timeout.
     pub(crate) fn body_timed_out() -> Self {
         ApiError::new(
@@ -265,6 +294,12 @@ impl From<DomainError> for ApiError {
                 tracing::error!(error = %source, "a stored secret could not be opened");
                 internal_error()
             }
+            DomainError::ImageTooLarge { pixels } => ApiError::image_too_large(pixels),
+            DomainError::ImageInvalid => ApiError::bad_request(
+                "request_body_invalid",
+                "is invalid",
+                "The file must be a PNG, JPEG, GIF or WebP image.",
+            ),
             DomainError::Internal(what) => {
                 tracing::error!(what, "internal failure");
                 internal_error()
@@ -279,57 +314,7 @@ impl From<DomainError> for ApiError {
 
 /// The refusals of the organization rules, in Clerk's codes.
 fn organization_error(error: DomainError) -> ApiError {
-    let (status, code, message, long_message) = match error {
-        DomainError::AlreadyMember => (
-            StatusCode::BAD_REQUEST,
-            "already_a_member_in_organization",
-            "Already a member",
-            "The user is already a member of this organization.".to_owned(),
-        ),
-        DomainError::MembershipQuotaExceeded { max } => (
-            StatusCode::FORBIDDEN,
-            "organization_membership_quota_exceeded",
-            "Membership quota exceeded",
-            format!("The organization has reached its limit of {max} memberships."),
-        ),
-        // 422: Clerk's document gives the membership update and delete no 403.
-        DomainError::LastAdmin => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "organization_minimum_permissions_needed",
-            "Minimum permissions needed",
-            "An organization must keep at least one member with the admin role.".to_owned(),
-        ),
-        DomainError::OrganizationQuotaExceeded { limit } => (
-            StatusCode::FORBIDDEN,
-            "organization_quota_exceeded",
-            "Organization quota exceeded",
-            format!("You have reached your limit of {limit} organizations."),
-        ),
-        DomainError::AlreadyInvited => (
-            StatusCode::BAD_REQUEST,
-            "duplicate_record",
-            "Already invited",
-            "This email address has a pending invitation to this organization already.".to_owned(),
-        ),
-        DomainError::InvitationNotPending => (
-            StatusCode::BAD_REQUEST,
-            "organization_invitation_not_pending",
-            "Invitation not pending",
-            "This invitation is accepted, revoked or expired.".to_owned(),
-        ),
-        DomainError::NotAnAdmin => (
-            StatusCode::FORBIDDEN,
-            "not_an_admin_in_organization",
-            "Not an admin",
-            "The acting user must be an admin of this organization.".to_owned(),
-        ),
-        _ => (
-            StatusCode::FORBIDDEN,
-            "organization_creation_not_allowed",
-            "Organization creation not allowed",
-            "You are not allowed to create organizations.".to_owned(),
-        ),
-    };
+    let (status, code, message, long_message) = crate::organization_errors::describe(error);
     ApiError::new(status, ErrorItem::new(code, message, long_message))
 }
 

@@ -9,7 +9,9 @@ mod avatars;
 mod body;
 mod error;
 mod events;
+pub mod exports;
 mod identifications;
+mod images;
 pub mod imports;
 mod limits;
 mod list_query;
@@ -17,6 +19,7 @@ mod mfa;
 mod not_stored;
 mod nul;
 mod openapi;
+mod organization_errors;
 mod organization_invitations;
 mod organization_roles;
 mod organizations;
@@ -82,10 +85,12 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(webhooks::routes())
         .merge(passwords::routes())
         .merge(identifications::routes())
+        .merge(images::routes())
         .merge(not_stored::routes())
         .merge(organizations::routes())
         .merge(organization_invitations::routes())
         .merge(organization_roles::routes())
+        .merge(exports::routes())
         .fallback(error::route_not_found)
         .route_layer(axum::middleware::from_fn(nul::refuse_in_uri))
         .route_layer(axum::middleware::from_fn(version::check))
@@ -97,6 +102,7 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(health))
         .routes(routes!(openapi::serve))
         .routes(routes!(avatars::default_avatar))
+        .routes(routes!(images::serve_image))
         .nest("/v1", v1)
         .fallback(error::route_not_found)
 }

@@ -231,6 +231,17 @@ fn client_key(address: IpAddr) -> IpAddr {
     }
 }
 
+/// Largest profile image upload body: the image limit and room for the multipart framing.
+pub(crate) const MAX_UPLOAD_BODY_BYTES: usize = roster_domain::images::MAX_UPLOAD_BYTES + 64 * 1024;
+
+/// Whether a request is a profile image upload, whose body may be up to
+/// `MAX_UPLOAD_BODY_BYTES` (every other body: `MAX_BODY_BYTES`).
+fn is_upload(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST
+        && path.starts_with("/v1/users/")
+        && path.ends_with("/profile_image")
+}
+
 /// Refuses at once a body declared larger than the limit, without waiting for it, and gives
 /// every body a deadline: a client that trickles its body in holds a connection and a handler.
 pub(crate) async fn limit_body(
@@ -243,8 +254,19 @@ pub(crate) async fn limit_body(
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok());
-    if declared.is_some_and(|length| length > crate::MAX_BODY_BYTES as u64) {
-        let mut response = ApiError::body_too_large().into_response();
+    let upload = is_upload(request.method(), request.uri().path());
+    let limit = if upload {
+        MAX_UPLOAD_BODY_BYTES
+    } else {
+        crate::MAX_BODY_BYTES
+    };
+    if declared.is_some_and(|length| length > limit as u64) {
+        let refusal = if upload {
+            ApiError::image_too_large(false)
+        } else {
+            ApiError::body_too_large()
+        };
+        let mut response = refusal.into_response();
         // The unread body would otherwise be the next request's bytes.
         response
             .headers_mut()

@@ -100,9 +100,13 @@ pub(crate) fn complete(mut document: OpenApi) -> OpenApi {
     document
 }
 
-/// An empty body (or `null`) is the request type's defaults, so no body is required. Returns
-/// the names of the schemas the body refers to.
+/// An empty JSON body (or `null`) is the request type's defaults, so no body is required.
+/// Returns the names of the schemas the body refers to. A multipart upload keeps its own
+/// attributes: its file is required, and parts it does not know are skipped.
 fn optional_body(body: &mut RequestBody) -> Vec<String> {
+    if !body.content.contains_key("application/json") {
+        return Vec::new();
+    }
     body.required = Some(Required::False);
     body.content
         .values()

@@ -21,6 +21,8 @@ macro_rules! path_params {
 path_params! {
     UserPath { /// The user's id, `user_…`.
         user_id }
+    ImagePath { /// The image's id, `img_…`.
+        image_id }
     SessionPath { /// The session's id, `sess_…`.
         session_id }
     EmailAddressPath { /// The email address's id, `idn_…`.

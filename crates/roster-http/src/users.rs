@@ -16,7 +16,7 @@ use roster_wire::users::{
 };
 
 use crate::AppState;
-use crate::body::{JsonBody, refuse_unsupported};
+use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::list_query::ListParams;
 use crate::params::UserPath;
@@ -44,9 +44,13 @@ pub(crate) fn render(state: &AppState, user: &ModelUser) -> wire::User {
     render_with(&state.public_url, user)
 }
 
-/// The User object with avatar links under `public_url`.
+/// The User object with picture links under `public_url`: the current uploaded image, or the
+/// default avatar.
 pub(crate) fn render_with(public_url: &str, user: &ModelUser) -> wire::User {
-    let image_url = format!("{public_url}/avatars/{}", user.id);
+    let image_url = match &user.profile_image_id {
+        Some(image_id) => format!("{public_url}/images/{image_id}"),
+        None => format!("{public_url}/avatars/{}", user.id),
+    };
     wire::User::from_model(user, image_url)
 }
 
@@ -159,7 +163,6 @@ async fn update_user(
             },
         ));
     }
-    refuse_unsupported(&[("profile_image_id", body.profile_image_id.is_some())])?;
     let user_id = UserId::requested(user_id);
     let update = state.services.users.update(&user_id, user_changes(body));
     answer_user(&state, update).await
@@ -350,6 +353,7 @@ fn user_changes(body: UpdateUserRequest) -> UserChanges {
         primary_email_address_id: body.primary_email_address_id,
         primary_phone_number_id: body.primary_phone_number_id,
         primary_web3_wallet_id: body.primary_web3_wallet_id,
+        profile_image_id: body.profile_image_id,
         metadata: metadata_changes(
             body.public_metadata,
             body.private_metadata,

@@ -27,6 +27,8 @@ pub enum IdPrefix {
     OrganizationInvitation,
     OrganizationRole,
     OrganizationPermission,
+    /// `img_`: an uploaded profile image.
+    Image,
 }
 
 impl IdPrefix {
@@ -48,6 +50,7 @@ impl IdPrefix {
             IdPrefix::OrganizationInvitation => "orginv",
             IdPrefix::OrganizationRole => "role",
             IdPrefix::OrganizationPermission => "perm",
+            IdPrefix::Image => "img",
         }
     }
 }
@@ -172,6 +175,7 @@ typed_ids! {
     OrganizationInvitationId => OrganizationInvitation;
     OrganizationRoleId => OrganizationRole;
     OrganizationPermissionId => OrganizationPermission;
+    ImageId => Image;
 }
 
 /// Whether `raw` is `prefix`, `_`, and one or more ASCII letters or digits.

@@ -6,6 +6,7 @@
 //! `serde_json` values).
 
 pub mod ids;
+pub mod images;
 pub mod messages;
 pub mod organizations;
 pub mod patch;

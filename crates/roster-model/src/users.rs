@@ -17,6 +17,8 @@ pub struct User {
     pub primary_email_address_id: Option<String>,
     pub primary_phone_number_id: Option<String>,
     pub primary_web3_wallet_id: Option<String>,
+    /// The uploaded image (`img_…`) shown as the user's picture; `None` shows the default avatar.
+    pub profile_image_id: Option<String>,
     pub public_metadata: Metadata,
     pub private_metadata: Metadata,
     pub unsafe_metadata: Metadata,

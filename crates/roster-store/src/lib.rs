@@ -46,6 +46,7 @@ mod events;
 mod group_commit;
 mod identifications;
 mod identity_keys;
+mod images;
 mod lockout;
 mod mfa;
 mod organizations;

@@ -41,6 +41,7 @@ macro_rules! for_each_user_column {
             primary_email_address_id => field(primary_email_address_id),
             primary_phone_number_id => field(primary_phone_number_id),
             primary_web3_wallet_id => field(primary_web3_wallet_id),
+            profile_image_id => field(profile_image_id),
             public_metadata => json(public_metadata),
             private_metadata => json(private_metadata),
             unsafe_metadata => json(unsafe_metadata),

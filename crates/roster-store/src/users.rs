@@ -47,6 +47,23 @@ impl Store {
         attach_identifications(reader.conn(), users).await
     }
 
+    /// Up to `limit` users in id order after `after` (from the first when `None`), with their
+    /// identifications: a scan that never skips or repeats a user, whatever the table's size.
+    pub async fn users_after(&self, after: Option<&str>, limit: i64) -> StoreResult<Vec<User>> {
+        let mut reader = self.reader().await?;
+        let users = on_connection!(reader.conn(), |c| {
+            let rows = sqlx::query(USERS_AFTER.as_str())
+                .bind(after.unwrap_or(""))
+                .bind(limit)
+                .fetch_all(&mut *c)
+                .await?;
+            rows.iter()
+                .map(user_from_row)
+                .collect::<StoreResult<Vec<_>>>()?
+        });
+        attach_identifications(reader.conn(), users).await
+    }
+
     pub async fn count_users(&self, filter: &UserFilter) -> StoreResult<i64> {
         let mut reader = self.reader().await?;
         let dialect = reader.conn().dialect();
@@ -218,6 +235,13 @@ static LOAD_USER_POSTGRES: LazyLock<String> = LazyLock::new(|| {
 
 static LOAD_USER_POSTGRES_FOR_UPDATE: LazyLock<String> =
     LazyLock::new(|| format!("{} FOR UPDATE OF users", *LOAD_USER_POSTGRES));
+
+static USERS_AFTER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM users WHERE id > $1 ORDER BY id LIMIT $2",
+        *SELECT_LIST
+    )
+});
 
 static LIST_USERS: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {} FROM users", *SELECT_LIST));

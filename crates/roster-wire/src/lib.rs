@@ -8,6 +8,7 @@
 pub mod common;
 pub mod email_addresses;
 pub mod errors;
+pub mod images;
 pub mod imports;
 pub mod list_query;
 pub mod mfa;

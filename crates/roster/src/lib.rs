@@ -6,6 +6,7 @@ pub mod breached;
 pub mod config;
 mod delivery;
 pub mod encryption_keys;
+pub mod export;
 pub mod import;
 mod key_files;
 mod panics;

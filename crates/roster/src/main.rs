@@ -68,6 +68,22 @@ enum Command {
     /// Import users from another system's export (or Roster's own), checked by the rules of
     /// `POST /v1/users`. Safe to run again: users already here are skipped.
     Import(ImportArgs),
+    /// Export every user in Roster's own format (what `import --from roster` reads), with
+    /// password digests; the file is created readable by its owner only.
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// The format to write.
+    #[arg(long = "to", value_parser = ["roster"], default_value = "roster")]
+    format: String,
+    /// The file to write.
+    #[arg(long, short)]
+    output: PathBuf,
+    /// Include each user's TOTP secret in the clear: the file is then as secret as the keys.
+    #[arg(long)]
+    include_secrets: bool,
 }
 
 #[derive(Args)]
@@ -174,6 +190,28 @@ async fn main() -> anyhow::Result<()> {
                 report: args.report,
             };
             roster::import::import(&config, args).await?;
+            Ok(())
+        }
+        Command::Export(args) => {
+            let path = args.output.clone();
+            let users = roster::export::export(
+                &config,
+                roster::export::ExportArgs {
+                    output: args.output,
+                    include_secrets: args.include_secrets,
+                },
+            )
+            .await?;
+            eprintln!(
+                "exported {users} users ({}) to {} (mode 0600){}",
+                args.format,
+                path.display(),
+                if args.include_secrets {
+                    "; it holds TOTP secrets in the clear: keep it as secret as the encryption key"
+                } else {
+                    ""
+                }
+            );
             Ok(())
         }
         Command::Migrate => {

@@ -21,6 +21,14 @@ pub fn parse_secret(text: &str) -> Option<Vec<u8>> {
     (!bytes.is_empty()).then_some(bytes)
 }
 
+/// A secret as authenticator apps and `parse_secret` read it: unpadded upper-case base32.
+pub fn encode_secret(secret: &[u8]) -> String {
+    Secret::from(secret)
+        .to_base32()
+        .trim_end_matches('=')
+        .to_owned()
+}
+
 fn totp(secret: &[u8]) -> Totp {
     // `build_noncompliant` because secrets imported from elsewhere are often 80 bits, shorter
     // than RFC 4226's recommended 128; refusing them would strand those users.
@@ -100,6 +108,8 @@ mod tests {
             parse_secret("JBSWY3DPEHPK3PXP====").unwrap(),
             b"Hello!\xde\xad\xbe\xef"
         );
+        let secret = parse_secret("JBSWY3DPEHPK3PXP").expect("base32");
+        assert_eq!(encode_secret(&secret), "JBSWY3DPEHPK3PXP");
         for bad in ["", "not base32!", "18", "===="] {
             assert!(parse_secret(bad).is_none(), "{bad}");
         }

@@ -253,8 +253,10 @@ impl Passwords {
             }
         };
         let current = digest.is_current(self.cx.hashing.params());
-        let matched = slot
-            .verify(&self.cx.hashing, Some(digest), password.to_owned())
+        let matched = self
+            .cx
+            .hashing
+            .verify_on(slot, Some(digest), password.to_owned())
             .await?;
         if !matched {
             attempt_failed(&self.cx, attempt).await?;

@@ -193,6 +193,7 @@ fn build_user(cx: &Context, input: &NewUser, now: i64) -> DomainResult<User> {
         primary_email_address_id: first_of(IdentificationKind::EmailAddress),
         primary_phone_number_id: first_of(IdentificationKind::PhoneNumber),
         primary_web3_wallet_id: first_of(IdentificationKind::Web3Wallet),
+        profile_image_id: None,
         id,
         external_id: input.external_id.clone().filter(|v| !v.is_empty()),
         username: input.username.clone(),

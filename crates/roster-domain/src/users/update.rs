@@ -31,6 +31,8 @@ pub struct UserChanges {
     pub primary_email_address_id: Option<String>,
     pub primary_phone_number_id: Option<String>,
     pub primary_web3_wallet_id: Option<String>,
+    /// One of the user's uploaded images (`img_…`), to show as their picture.
+    pub profile_image_id: Option<String>,
     /// Whole-tier replacement, as API versions before 2026-05-12 allow on this endpoint.
     pub metadata: MetadataChanges,
     pub delete_self_enabled: Option<bool>,
@@ -75,7 +77,8 @@ impl WritePath {
             || changes.notify_primary_email_address_changed
             || changes.primary_email_address_id.is_some()
             || changes.primary_phone_number_id.is_some()
-            || changes.primary_web3_wallet_id.is_some();
+            || changes.primary_web3_wallet_id.is_some()
+            || changes.profile_image_id.is_some();
         if writes_other_rows {
             WritePath::Locked
         } else if changes.username.is_given() || changes.external_id.is_given() {
@@ -289,6 +292,9 @@ async fn check_against_stored(
             check_primary(user, param, kind, requested)?;
         }
     }
+    if let Some(image_id) = &changes.profile_image_id {
+        crate::images::ensure_image_of(tx, &user.id, image_id).await?;
+    }
     Ok(())
 }
 
@@ -328,6 +334,9 @@ fn apply(user: &mut User, changes: &UserChanges, plan: &Plan) -> DomainResult<()
     }
     if let Some(id) = &changes.primary_web3_wallet_id {
         user.primary_web3_wallet_id = Some(id.clone());
+    }
+    if let Some(id) = &changes.profile_image_id {
+        user.profile_image_id = Some(id.clone());
     }
     if let Some(value) = changes.delete_self_enabled {
         user.delete_self_enabled = value;
@@ -436,6 +445,10 @@ mod tests {
             },
             UserChanges {
                 notify_primary_email_address_changed: true,
+                ..UserChanges::default()
+            },
+            UserChanges {
+                profile_image_id: Some("img_1".to_owned()),
                 ..UserChanges::default()
             },
         ];

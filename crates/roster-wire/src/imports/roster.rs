@@ -6,6 +6,7 @@ use std::io::BufRead;
 
 use roster_model::Patch;
 use roster_model::time::Millis;
+use roster_model::users::{Identification, IdentificationKind, User};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -56,6 +57,60 @@ pub struct ExportedIdentifier {
 pub const OBJECT: &str = "roster_user_export";
 
 impl ExportedUser {
+    /// The export record of `user`, with its digest `(hasher, digest)` and TOTP secret.
+    pub fn from_model(
+        user: &User,
+        password: Option<(&str, &str)>,
+        totp_secret: Option<&str>,
+    ) -> ExportedUser {
+        let list = |kind: IdentificationKind, primary: Option<&str>| {
+            let mut list: Vec<&Identification> = user.identifications_of(kind).collect();
+            // The primary one first: that is how the import knows it.
+            list.sort_by_key(|identification| Some(identification.id.as_str()) != primary);
+            list.into_iter()
+                .map(|identification| ExportedIdentifier {
+                    value: identification.value.clone(),
+                    verified: identification.is_verified(),
+                })
+                .collect()
+        };
+        let metadata = |tier: &roster_model::users::Metadata| Value::Object(tier.clone());
+        ExportedUser {
+            object: OBJECT.to_owned(),
+            id: user.id.clone(),
+            external_id: user.external_id.clone(),
+            username: user.username.clone(),
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+            locale: user.locale.clone(),
+            email_addresses: list(
+                IdentificationKind::EmailAddress,
+                user.primary_email_address_id.as_deref(),
+            ),
+            phone_numbers: list(
+                IdentificationKind::PhoneNumber,
+                user.primary_phone_number_id.as_deref(),
+            ),
+            web3_wallets: list(
+                IdentificationKind::Web3Wallet,
+                user.primary_web3_wallet_id.as_deref(),
+            ),
+            password_hasher: password.map(|(hasher, _)| hasher.to_owned()),
+            password_digest: password.map(|(_, digest)| digest.to_owned()),
+            totp_secret: totp_secret.map(str::to_owned),
+            public_metadata: metadata(&user.public_metadata),
+            private_metadata: metadata(&user.private_metadata),
+            unsafe_metadata: metadata(&user.unsafe_metadata),
+            banned: user.banned,
+            delete_self_enabled: user.delete_self_enabled,
+            create_organization_enabled: user.create_organization_enabled,
+            create_organizations_limit: user.create_organizations_limit,
+            bypass_client_trust: user.bypass_client_trust,
+            legal_accepted_at: user.legal_accepted_at,
+            created_at: user.created_at,
+        }
+    }
+
     /// The body that creates this user again.
     pub fn into_request(self) -> CreateUserRequest {
         let (email_address, email_statuses) = identifiers(self.email_addresses);

@@ -82,7 +82,8 @@ pub struct User {
 }
 
 impl User {
-    /// Renders a user; `image_url` is where the user's avatar is served.
+    /// Renders a user; `image_url` is where the user's picture is served (the uploaded image,
+    /// or the default avatar).
     pub fn from_model(user: &ModelUser, image_url: String) -> Self {
         let of_kind = |kind| user.identifications_of(kind);
         User {
@@ -94,7 +95,7 @@ impl User {
             locale: user.locale.clone(),
             profile_image_url: image_url.clone(),
             image_url,
-            has_image: false,
+            has_image: user.profile_image_id.is_some(),
             primary_email_address_id: user.primary_email_address_id.clone(),
             primary_phone_number_id: user.primary_phone_number_id.clone(),
             primary_web3_wallet_id: user.primary_web3_wallet_id.clone(),
