@@ -66,6 +66,16 @@ pub enum DomainError {
     /// The user has created as many organizations as they may.
     #[error("the user has created {limit} organizations, their limit")]
     OrganizationQuotaExceeded { limit: i64 },
+    /// The address has a pending invitation to the organization already.
+    #[error("the address is invited to the organization already")]
+    AlreadyInvited,
+    /// The invitation is accepted, revoked or expired.
+    #[error("the invitation is not pending")]
+    InvitationNotPending,
+    /// The acting user (`inviter_user_id`, `requesting_user_id`) is not an admin of the
+    /// organization.
+    #[error("the user is not an admin of the organization")]
+    NotAnAdmin,
     #[error("a stored secret could not be opened")]
     EncryptionKey(#[from] crate::encryption_keys::EncryptionKeyError),
     /// An upload over `MAX_UPLOAD_BYTES`, or (`pixels`) declaring more pixels than decoding

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 
 use crate::error::DomainResult;
 use roster_model::messages::{Channel, NewMessage};
-use roster_model::organizations::{Membership, Organization};
+use roster_model::organizations::{Invitation, Membership, Organization};
 
 /// The event of every change to a user; also named where a change skips the `Tx` when nobody
 /// subscribes to it (`users/update.rs`).
@@ -39,6 +39,8 @@ pub trait EventPayloads: Send + Sync + 'static {
     fn deleted_organization(&self, organization: &Organization) -> serde_json::Value;
     /// A membership as the `organizationMembership.*` events carry it.
     fn membership(&self, membership: &Membership) -> serde_json::Value;
+    /// An invitation as the `organizationInvitation.*` events carry it.
+    fn invitation(&self, invitation: &Invitation) -> serde_json::Value;
     /// The envelope around `data`: `{data, object:"event", type, timestamp, instance_id}`.
     fn envelope(&self, header: EventHeader<'_>, data: serde_json::Value) -> serde_json::Value;
 }
@@ -260,6 +262,19 @@ impl Events {
         };
         let data = || self.payloads.membership(membership);
         self.emit_event(tx, event_type, Some(&membership.organization.id), data)
+            .await
+            .map(drop)
+    }
+
+    /// `organizationInvitation.created`, `.accepted` or `.revoked`.
+    pub(crate) async fn invitation(
+        &self,
+        tx: &mut Tx,
+        event_type: &'static str,
+        invitation: &Invitation,
+    ) -> DomainResult<()> {
+        let data = || self.payloads.invitation(invitation);
+        self.emit_event(tx, event_type, Some(&invitation.organization.id), data)
             .await
             .map(drop)
     }

@@ -46,7 +46,7 @@ pub use identifications::Identifications;
 pub use images::Images;
 pub use imports::Imports;
 pub use mfa::SecondFactors;
-pub use organizations::{Memberships, Organizations};
+pub use organizations::{Invitations, Memberships, Organizations, Roles};
 pub use passwords::Passwords;
 pub use sessions::Sessions;
 pub use settings::InstanceSettings;
@@ -64,6 +64,8 @@ pub struct Services {
     pub users: Users,
     pub organizations: Organizations,
     pub memberships: Memberships,
+    pub invitations: Invitations,
+    pub roles: Roles,
     pub identifications: Identifications,
     pub images: Images,
     pub imports: Imports,
@@ -108,6 +110,8 @@ impl Services {
             users: Users::new(cx.clone()),
             organizations: Organizations::new(cx.clone()),
             memberships: Memberships::new(cx.clone()),
+            invitations: Invitations::new(cx.clone()),
+            roles: Roles::new(cx.clone()),
             identifications: Identifications::new(cx.clone()),
             images: Images::new(cx.clone()),
             imports: Imports::new(cx.clone()),

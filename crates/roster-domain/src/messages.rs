@@ -62,6 +62,26 @@ impl Draft {
         now: Millis,
         events: Option<&Events>,
     ) -> DomainResult<()> {
+        self.queue(tx, Some(user), now, events).await
+    }
+
+    /// Queues a message to an address that is no user's (yet), such as an invitation.
+    pub(crate) async fn enqueue_to_address(
+        self,
+        tx: &mut Tx,
+        now: Millis,
+        events: Option<&Events>,
+    ) -> DomainResult<()> {
+        self.queue(tx, None, now, events).await
+    }
+
+    async fn queue(
+        self,
+        tx: &mut Tx,
+        user: Option<&User>,
+        now: Millis,
+        events: Option<&Events>,
+    ) -> DomainResult<()> {
         let message = NewMessage {
             id: new_id(IdPrefix::Message),
             channel: self.channel,
@@ -69,18 +89,19 @@ impl Draft {
             subject: self.subject,
             body: self.body,
             template: self.template,
-            user_id: Some(user.id.clone()),
+            user_id: user.map(|user| user.id.clone()),
             code_expires_at: self.code.as_ref().map(|code| code.expires_at),
             created_at: now,
         };
         tx.enqueue_message(&message).await?;
         if let Some(events) = events {
             events.wake_delivery_after_commit(tx);
-            let identification_id = user
-                .identifications
-                .iter()
-                .find(|identification| identification.value == message.recipient)
-                .map(|identification| identification.id.as_str());
+            let identification_id = user.and_then(|user| {
+                user.identifications
+                    .iter()
+                    .find(|identification| identification.value == message.recipient)
+                    .map(|identification| identification.id.as_str())
+            });
             let erasable = self.code.as_ref().map(|code| {
                 let redacted = NewMessage {
                     subject: message.subject.replace(&code.code, ERASED_CODE),
@@ -185,6 +206,31 @@ pub(crate) fn verification_code(
             code: code.to_owned(),
             expires_at,
         }),
+    }
+}
+
+/// The invitation to join an organization. `link` is where accepting leads, when the
+/// invitation names one.
+pub(crate) fn organization_invitation(
+    recipient: &str,
+    organization: &str,
+    link: Option<&str>,
+    expires_in_days: i64,
+) -> Draft {
+    let accept = match link {
+        Some(link) => format!("To accept, open {link}\n\n"),
+        None => String::new(),
+    };
+    Draft {
+        channel: Channel::Email,
+        recipient: recipient.to_owned(),
+        subject: format!("You are invited to join {organization}"),
+        body: format!(
+            "Hello,\n\nyou are invited to join {organization}.\n\n{accept}Sign up or sign in \
+             with this email address within {expires_in_days} days to become a member.\n"
+        ),
+        template: "organization_invitation",
+        code: None,
     }
 }
 

@@ -62,6 +62,9 @@ pub struct OrganizationSettings {
     pub creator_role: String,
     /// The role a membership gets when none is named.
     pub default_role: String,
+    /// How long an invitation stays valid when its request names no `expires_in_days`
+    /// (Clerk's default is 30).
+    pub invitation_valid_days: i64,
 }
 
 impl Default for OrganizationSettings {
@@ -72,6 +75,7 @@ impl Default for OrganizationSettings {
             max_allowed_memberships: 0,
             creator_role: "org:admin".to_owned(),
             default_role: "org:member".to_owned(),
+            invitation_valid_days: 30,
         }
     }
 }

@@ -68,13 +68,47 @@ where
     }
 }
 
-/// Refuses the first given parameter whose capability arrives with a later part of Roster, by
-/// name, rather than ignoring it; `false` flags change nothing, so they pass.
-pub(crate) fn refuse_unsupported(params: &[(&'static str, bool)]) -> Result<(), ApiError> {
-    match params.iter().find(|(_, given)| *given) {
-        Some((param, _)) => Err(ApiError::field(param, FieldErrorKind::NotSupported)),
-        None => Ok(()),
+/// A JSON array of objects (a bulk request), each decoded as a `JsonBody` is.
+pub struct JsonArrayBody<T>(pub Vec<T>);
+
+impl<S, T> FromRequest<S> for JsonArrayBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Default,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::body_too_large()
+                } else if crate::limits::timed_out(&rejection) {
+                    ApiError::body_timed_out()
+                } else {
+                    not_an_array()
+                }
+            })?;
+        let items: Vec<serde_json::Value> =
+            serde_json::from_slice(&bytes).map_err(|_| not_an_array())?;
+        items
+            .into_iter()
+            .map(|item| match item {
+                serde_json::Value::Object(_) => decode(item.to_string().as_bytes()),
+                _ => Err(not_an_object()),
+            })
+            .collect::<Result<Vec<T>, ApiError>>()
+            .map(JsonArrayBody)
     }
+}
+
+fn not_an_array() -> ApiError {
+    ApiError::bad_request(
+        "request_body_invalid",
+        "is invalid",
+        "The request body must be a JSON array of objects.",
+    )
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {

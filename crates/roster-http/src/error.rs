@@ -286,7 +286,10 @@ impl From<DomainError> for ApiError {
             | DomainError::MembershipQuotaExceeded { .. }
             | DomainError::LastAdmin
             | DomainError::OrganizationCreationNotAllowed
-            | DomainError::OrganizationQuotaExceeded { .. }) => organization_error(error),
+            | DomainError::OrganizationQuotaExceeded { .. }
+            | DomainError::AlreadyInvited
+            | DomainError::InvitationNotPending
+            | DomainError::NotAnAdmin) => organization_error(error),
             DomainError::EncryptionKey(source) => {
                 tracing::error!(error = %source, "a stored secret could not be opened");
                 internal_error()
@@ -311,39 +314,7 @@ impl From<DomainError> for ApiError {
 
 /// The refusals of the organization rules, in Clerk's codes.
 fn organization_error(error: DomainError) -> ApiError {
-    let (status, code, message, long_message) = match error {
-        DomainError::AlreadyMember => (
-            StatusCode::BAD_REQUEST,
-            "already_a_member_in_organization",
-            "Already a member",
-            "The user is already a member of this organization.".to_owned(),
-        ),
-        DomainError::MembershipQuotaExceeded { max } => (
-            StatusCode::FORBIDDEN,
-            "organization_membership_quota_exceeded",
-            "Membership quota exceeded",
-            format!("The organization has reached its limit of {max} memberships."),
-        ),
-        // 422: Clerk's document gives the membership update and delete no 403.
-        DomainError::LastAdmin => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "organization_minimum_permissions_needed",
-            "Minimum permissions needed",
-            "An organization must keep at least one member with the admin role.".to_owned(),
-        ),
-        DomainError::OrganizationQuotaExceeded { limit } => (
-            StatusCode::FORBIDDEN,
-            "organization_quota_exceeded",
-            "Organization quota exceeded",
-            format!("You have reached your limit of {limit} organizations."),
-        ),
-        _ => (
-            StatusCode::FORBIDDEN,
-            "organization_creation_not_allowed",
-            "Organization creation not allowed",
-            "You are not allowed to create organizations.".to_owned(),
-        ),
-    };
+    let (status, code, message, long_message) = crate::organization_errors::describe(error);
     ApiError::new(status, ErrorItem::new(code, message, long_message))
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use roster_domain::events::{EventHeader, EventPayloads};
 use roster_model::messages::{Channel, NewMessage};
-use roster_model::organizations::{Membership, Organization};
+use roster_model::organizations::{Invitation, Membership, Organization};
 use roster_model::sessions::Session;
 use roster_model::users::User;
 use roster_wire::common::DeletedObject;
@@ -105,6 +105,14 @@ impl EventPayloads for WirePayloads {
         to_value(crate::organizations::render_membership(
             &self.public_url,
             membership,
+        ))
+    }
+
+    fn invitation(&self, invitation: &Invitation) -> serde_json::Value {
+        to_value(crate::organization_invitations::render_invitation(
+            &self.public_url,
+            invitation,
+            false,
         ))
     }
 

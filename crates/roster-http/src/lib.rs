@@ -19,6 +19,9 @@ mod mfa;
 mod not_stored;
 mod nul;
 mod openapi;
+mod organization_errors;
+mod organization_invitations;
+mod organization_roles;
 mod organizations;
 mod params;
 mod passwords;
@@ -85,6 +88,8 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(images::routes())
         .merge(not_stored::routes())
         .merge(organizations::routes())
+        .merge(organization_invitations::routes())
+        .merge(organization_roles::routes())
         .merge(exports::routes())
         .merge(imports::routes())
         .fallback(error::route_not_found)

@@ -37,6 +37,12 @@ path_params! {
         external_account_id }
     OrganizationPath { /// The organization's id, `org_…`, or its slug.
         organization_id }
+    InvitationPath { /// The invitation's id, `orginv_…`.
+        invitation_id }
+    RolePath { /// The role's id, `role_…`.
+        organization_role_id }
+    PermissionPath { /// The permission's id, `perm_…`.
+        permission_id }
     EndpointPath { /// The webhook endpoint's id, `ep_…`.
         endpoint_id }
     EventPath { /// The event's id, as sent in `svix-id`.

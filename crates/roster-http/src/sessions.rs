@@ -11,7 +11,7 @@ use roster_wire::sessions::{
 };
 
 use crate::AppState;
-use crate::body::{JsonBody, refuse_unsupported};
+use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::list_query::ListParams;
 use crate::params::SessionPath;
@@ -79,16 +79,16 @@ async fn create_session(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<CreateSessionRequest>,
 ) -> ApiResult<Session> {
-    refuse_unsupported(&[(
-        "active_organization_id",
-        body.active_organization_id.is_some(),
-    )])?;
     let user_id = match body.user_id {
         None => return Err(ApiError::field("user_id", FieldErrorKind::Missing)),
         Some(id) if id.is_empty() => return Err(ApiError::field("user_id", FieldErrorKind::Nil)),
         Some(id) => UserId::try_from(id).map_err(|_| ApiError::from(unknown_session_user()))?,
     };
-    let session = state.services.sessions.create(&user_id).await?;
+    let session = state
+        .services
+        .sessions
+        .create(&user_id, body.active_organization_id.as_deref())
+        .await?;
     Ok(Json(Session::from_model(&session)))
 }
 

@@ -24,6 +24,9 @@ pub enum IdPrefix {
     Delivery,
     Organization,
     OrganizationMembership,
+    OrganizationInvitation,
+    OrganizationRole,
+    OrganizationPermission,
     /// `img_`: an uploaded profile image.
     Image,
 }
@@ -44,6 +47,9 @@ impl IdPrefix {
             IdPrefix::Delivery => "dlv",
             IdPrefix::Organization => "org",
             IdPrefix::OrganizationMembership => "orgmem",
+            IdPrefix::OrganizationInvitation => "orginv",
+            IdPrefix::OrganizationRole => "role",
+            IdPrefix::OrganizationPermission => "perm",
             IdPrefix::Image => "img",
         }
     }
@@ -166,6 +172,9 @@ typed_ids! {
     DeliveryId => Delivery;
     OrganizationId => Organization;
     OrganizationMembershipId => OrganizationMembership;
+    OrganizationInvitationId => OrganizationInvitation;
+    OrganizationRoleId => OrganizationRole;
+    OrganizationPermissionId => OrganizationPermission;
     ImageId => Image;
 }
 

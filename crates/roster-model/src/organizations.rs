@@ -149,3 +149,191 @@ impl MembershipOrderField {
         }
     }
 }
+
+/// Where an invitation stands. Only the first three are stored: a pending invitation past
+/// its `expires_at` reads as `Expired`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvitationStatus {
+    Pending,
+    Accepted,
+    Revoked,
+    Expired,
+}
+
+impl InvitationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "pending" => Some(Self::Pending),
+            "accepted" => Some(Self::Accepted),
+            "revoked" => Some(Self::Revoked),
+            "expired" => Some(Self::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// An invitation to join an organization, with the organization, the role and the inviter's
+/// public data (when the inviter still exists).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invitation {
+    pub id: String,
+    pub organization: Organization,
+    pub email_address: String,
+    pub role: Role,
+    pub inviter_id: Option<String>,
+    pub inviter: Option<PublicUserData>,
+    /// As stored: pending, accepted or revoked.
+    pub status: InvitationStatus,
+    pub public_metadata: Metadata,
+    pub private_metadata: Metadata,
+    pub redirect_url: Option<String>,
+    pub expires_at: Millis,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+impl Invitation {
+    /// The status as clients see it at `now`.
+    pub fn status_at(&self, now: Millis) -> InvitationStatus {
+        if self.status == InvitationStatus::Pending && self.expires_at <= now {
+            InvitationStatus::Expired
+        } else {
+            self.status
+        }
+    }
+}
+
+/// Which invitations a listing covers; the filters combine with AND.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InvitationFilter {
+    pub organization_id: Option<String>,
+    pub id: Option<String>,
+    /// Invitations to any of these addresses, as identity keys.
+    pub email_keys: Option<Vec<String>>,
+    /// With `now`: `Pending` means pending and unexpired, `Expired` pending and expired.
+    pub status: Option<InvitationStatus>,
+    /// Part of the address, or the organization's name or slug, ignoring case.
+    pub query: Option<String>,
+    /// The moment against which expiry is judged.
+    pub now: Millis,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvitationOrderField {
+    CreatedAt,
+    EmailAddress,
+}
+
+impl InvitationOrderField {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "created_at" => Some(Self::CreatedAt),
+            "email_address" => Some(Self::EmailAddress),
+            _ => None,
+        }
+    }
+}
+
+/// A role as the roles API manages it: `Role` plus its id, description and times.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleDefinition {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Permission keys.
+    pub permissions: Vec<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A permission a role can grant: `org:<feature>:<action>`. System permissions
+/// (`org:sys_…`) come with Roster and cannot be changed or deleted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Permission {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub system: bool,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleOrderField {
+    CreatedAt,
+    Name,
+    Key,
+}
+
+impl RoleOrderField {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "created_at" => Some(Self::CreatedAt),
+            "name" => Some(Self::Name),
+            "key" => Some(Self::Key),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_invitation_past_its_end_reads_as_expired() {
+        let organization = Organization {
+            id: "org_1".to_owned(),
+            name: "Acme".to_owned(),
+            slug: "acme".to_owned(),
+            created_by: None,
+            max_allowed_memberships: 0,
+            admin_delete_enabled: true,
+            public_metadata: Metadata::new(),
+            private_metadata: Metadata::new(),
+            members_count: 0,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let mut invitation = Invitation {
+            id: "orginv_1".to_owned(),
+            organization,
+            email_address: "ada@example.com".to_owned(),
+            role: Role {
+                key: "org:member".to_owned(),
+                name: "Member".to_owned(),
+                permissions: Vec::new(),
+            },
+            inviter_id: None,
+            inviter: None,
+            status: InvitationStatus::Pending,
+            public_metadata: Metadata::new(),
+            private_metadata: Metadata::new(),
+            redirect_url: None,
+            expires_at: 100,
+            created_at: 0,
+            updated_at: 0,
+        };
+        assert_eq!(invitation.status_at(99), InvitationStatus::Pending);
+        assert_eq!(invitation.status_at(100), InvitationStatus::Expired);
+        invitation.status = InvitationStatus::Accepted;
+        assert_eq!(invitation.status_at(100), InvitationStatus::Accepted);
+        for status in ["pending", "accepted", "revoked", "expired"] {
+            assert_eq!(
+                InvitationStatus::parse(status).map(|s| s.as_str()),
+                Some(status)
+            );
+        }
+    }
+}

@@ -69,7 +69,7 @@ pub use error::{StoreError, UniqueKey};
 pub use events::{ErasablePayload, EventRecord};
 pub use lockout::AttemptSlot;
 pub use mfa::{BackupCodeRecord, TotpRecord};
-pub use organizations::MembershipRecord;
+pub use organizations::{InvitationRecord, MembershipRecord};
 pub use passwords::PasswordRecord;
 pub use row_updates::RowUpdateOutcome;
 pub use sealed_secrets::SealedSecret;

@@ -12,6 +12,8 @@ pub mod images;
 pub mod imports;
 pub mod list_query;
 pub mod mfa;
+pub mod organization_invitations;
+pub mod organization_roles;
 pub mod organizations;
 pub mod passwords;
 pub mod phone_numbers;

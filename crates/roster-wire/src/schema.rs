@@ -34,10 +34,13 @@ constants! {
     webhook_delivery => ["webhook_delivery"];
     organization => ["organization"];
     organization_membership => ["organization_membership"];
+    organization_invitation => ["organization_invitation"];
+    role => ["role"];
+    permission => ["permission"];
     verification => ["verification_admin", "verification_otp"];
     verification_otp => ["verification_otp"];
     // Every resource a delete answers for.
-    deleted => ["user", "email_address", "phone_number", "web3_wallet", "webhook_endpoint", "organization"];
+    deleted => ["user", "email_address", "phone_number", "web3_wallet", "webhook_endpoint", "organization", "role", "permission"];
     code_type => ["totp", "backup_code"];
     rs256 => ["RS256"];
     signature_use => ["sig"];

@@ -343,7 +343,7 @@ fn record(membership: &Membership) -> MembershipRecord {
     }
 }
 
-fn unknown_role() -> DomainError {
+pub(super) fn unknown_role() -> DomainError {
     DomainError::field(
         "role",
         FieldErrorKind::ValueInvalid {

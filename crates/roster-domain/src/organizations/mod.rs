@@ -2,10 +2,14 @@
 //! list, update, merge metadata, delete. Memberships are `memberships.rs`; the rules of names,
 //! slugs and pages are `rules.rs`.
 
+mod invitations;
 mod memberships;
+mod roles;
 mod rules;
 
+pub use invitations::{Invitations, ListInvitations, NewInvitation};
 pub use memberships::{ListMemberships, Memberships, NewMembership};
+pub use roles::{ListRoles, RoleInput, Roles};
 
 use std::sync::Arc;
 
@@ -25,6 +29,7 @@ use crate::metadata::{self, MetadataChanges};
 use crate::user_record::{invalid, load_for_update};
 use crate::validate;
 
+pub(crate) use invitations::accept_for_new_user;
 pub(crate) use memberships::end_memberships_of_user;
 
 /// `POST /organizations` as given.
@@ -246,6 +251,13 @@ impl Organizations {
             ..MembershipFilter::default()
         };
         let members = tx.memberships(&filter).await?;
+        invitations::end_invitations_of_organization(
+            &self.cx,
+            &mut tx,
+            &organization.id,
+            now_millis(),
+        )
+        .await?;
         if let Some(events) = &self.cx.events {
             for membership in &members {
                 events

@@ -9,6 +9,7 @@ pub use tokens::{MAX_TOKEN_SECONDS, MIN_TOKEN_SECONDS, SessionClaims};
 use std::sync::Arc;
 
 use roster_model::ids::{IdPrefix, SessionId, UserId, new_id};
+use roster_model::organizations::{Membership, MembershipFilter};
 use roster_model::sessions::{Session, SessionFilter, SessionStatus};
 use roster_model::time::{Millis, now_millis};
 use roster_model::users::User;
@@ -54,8 +55,13 @@ impl Sessions {
         &self.keys
     }
 
-    /// A new active session for `user_id`, on a new client.
-    pub async fn create(&self, user_id: &UserId) -> DomainResult<Session> {
+    /// A new active session for `user_id`, on a new client; `active_organization_id`, when
+    /// given, must name an organization the user is a member of.
+    pub async fn create(
+        &self,
+        user_id: &UserId,
+        active_organization_id: Option<&str>,
+    ) -> DomainResult<Session> {
         let user_id = user_id.as_str();
         let now = now_millis();
         let mut tx = self.store.begin().await?;
@@ -66,12 +72,30 @@ impl Sessions {
         if user.banned {
             return Err(DomainError::UserBanned);
         }
+        let active_organization = match active_organization_id {
+            Some(organization_id) => Some(
+                membership(&mut tx, &user.id, organization_id)
+                    .await?
+                    .ok_or_else(|| {
+                        DomainError::field(
+                            "active_organization_id",
+                            FieldErrorKind::ValueInvalid {
+                                reason: "must name an organization the user is a member of"
+                                    .to_owned(),
+                            },
+                        )
+                    })?
+                    .organization
+                    .id,
+            ),
+            None => None,
+        };
         let session = Session {
             id: new_id(IdPrefix::Session),
             user_id: user.id.clone(),
             client_id: new_id(IdPrefix::Client),
             status: SessionStatus::Active,
-            last_active_organization_id: None,
+            last_active_organization_id: active_organization,
             last_active_at: now,
             expire_at: now + SESSION_LIFETIME_MS,
             abandon_at: now + ABANDON_AFTER_MS,
@@ -158,7 +182,14 @@ impl Sessions {
         session.updated_at = now;
         tx.update_session(&session).await?;
         tx.touch_user(&session.user_id, now, false).await?;
-        let claims = SessionClaims::new(&session, &self.issuer, now, lifetime);
+        let mut claims = SessionClaims::new(&session, &self.issuer, now, lifetime);
+        if let Some(organization_id) = &session.last_active_organization_id
+            && let Some(member) = membership(&mut tx, &session.user_id, organization_id).await?
+        {
+            let (o, fea) = tokens::OrganizationClaims::of(&member);
+            claims.o = Some(o);
+            claims.fea = fea;
+        }
         let jwt = self
             .keys
             .sign(&claims)
@@ -166,6 +197,20 @@ impl Sessions {
         tx.commit().await?;
         Ok(jwt)
     }
+}
+
+/// The user's membership in the organization with this id, if any.
+async fn membership(
+    tx: &mut Tx,
+    user_id: &str,
+    organization_id: &str,
+) -> DomainResult<Option<Membership>> {
+    let filter = MembershipFilter {
+        organization_id: Some(organization_id.to_owned()),
+        user_id: Some(user_id.to_owned()),
+        ..MembershipFilter::default()
+    };
+    Ok(tx.memberships(&filter).await?.pop())
 }
 
 /// The answer to a new session for a user id that names no user.

@@ -1,6 +1,7 @@
 //! The claims of a session token, as Clerk's session tokens (version 2) carry them, and the
 //! rules for its lifetime.
 
+use roster_model::organizations::Membership;
 use roster_model::sessions::Session;
 use roster_model::time::Millis;
 use serde::Serialize;
@@ -28,6 +29,86 @@ pub struct SessionClaims {
     pub v: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub azp: Option<String>,
+    /// The features the permissions of `o` name, each `o:<feature>`, comma-separated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fea: Option<String>,
+    /// The session's active organization, when it has one the user is a member of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub o: Option<OrganizationClaims>,
+}
+
+/// Clerk's `o` claim: the organization's id and slug, the member's role without its `org:`
+/// prefix, and the role's custom permissions packed as Clerk packs them: `per` lists the
+/// distinct actions, and `fpm` holds for each feature of `fea` the bits (lowest first) of
+/// the actions it grants. System permissions (`org:sys_…`) are left out, as on Clerk.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct OrganizationClaims {
+    pub id: String,
+    pub slg: String,
+    pub rol: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub per: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub fpm: String,
+}
+
+impl OrganizationClaims {
+    /// The claim, and the `fea` value its permissions need.
+    pub(crate) fn of(membership: &Membership) -> (Self, Option<String>) {
+        let mut features: Vec<&str> = Vec::new();
+        let mut actions: Vec<&str> = Vec::new();
+        let mut granted: Vec<(usize, usize)> = Vec::new();
+        for key in &membership.role.permissions {
+            let mut parts = key.split(':');
+            let (Some("org"), Some(feature), Some(action), None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            if feature.starts_with("sys_") {
+                continue;
+            }
+            let f = position_or_push(&mut features, feature);
+            let a = position_or_push(&mut actions, action);
+            granted.push((f, a));
+        }
+        // A feature's bits as a decimal; a role has far fewer than 128 actions.
+        let masks: Vec<String> = (0..features.len())
+            .map(|f| {
+                granted
+                    .iter()
+                    .filter(|(gf, a)| *gf == f && *a < 128)
+                    .fold(0u128, |mask, (_, a)| mask | (1u128 << a))
+                    .to_string()
+            })
+            .collect();
+        let role = &membership.role.key;
+        let claims = OrganizationClaims {
+            id: membership.organization.id.clone(),
+            slg: membership.organization.slug.clone(),
+            rol: role.strip_prefix("org:").unwrap_or(role).to_owned(),
+            per: actions.join(","),
+            fpm: masks.join(","),
+        };
+        let fea = (!features.is_empty()).then(|| {
+            features
+                .iter()
+                .map(|feature| format!("o:{feature}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        (claims, fea)
+    }
+}
+
+fn position_or_push<'a>(list: &mut Vec<&'a str>, value: &'a str) -> usize {
+    match list.iter().position(|v| *v == value) {
+        Some(index) => index,
+        None => {
+            list.push(value);
+            list.len() - 1
+        }
+    }
 }
 
 impl SessionClaims {
@@ -43,6 +124,8 @@ impl SessionClaims {
             fva: [(now - session.created_at) / 60_000, -1],
             v: 2,
             azp: None,
+            fea: None,
+            o: None,
         }
     }
 }

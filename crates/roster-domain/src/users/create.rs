@@ -146,6 +146,7 @@ impl PreparedUser {
         if announce == Announce::Yes {
             user_record::created(cx, tx, &user, now).await?;
         }
+        crate::organizations::accept_for_new_user(cx, tx, &user, now).await?;
         Ok(user)
     }
 }

@@ -206,7 +206,7 @@ where
     }
 }
 
-fn push_list<DB>(query: &mut QueryBuilder<DB>, values: &[String])
+pub(super) fn push_list<DB>(query: &mut QueryBuilder<DB>, values: &[String])
 where
     DB: Database,
     for<'t> String: Encode<'t, DB> + Type<DB>,
@@ -218,7 +218,7 @@ where
 }
 
 /// `%term%` with the term's own `%`, `_` and `\` matched literally.
-fn like_pattern(term: &str) -> String {
+pub(super) fn like_pattern(term: &str) -> String {
     let mut pattern = String::with_capacity(term.len() + 2);
     pattern.push('%');
     for c in term.chars() {

@@ -12,6 +12,10 @@ use roster_model::users::Metadata;
 use sqlx::{FromRow, QueryBuilder, Row};
 
 mod filters;
+mod invitations;
+mod roles;
+
+pub use invitations::InvitationRecord;
 
 use filters::{push_membership_filter, push_organization_filter, push_page};
 

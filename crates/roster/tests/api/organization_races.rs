@@ -2,7 +2,8 @@
 //! `ROSTER_TEST_DATABASE_URL`): membership adds racing for an organization's last seats,
 //! through both nodes at once, never exceed `max_allowed_memberships`, and one user added
 //! twice at once becomes one member; user deletes, removals and adds racing on both nodes keep
-//! every organization's count equal to its members.
+//! every organization's count equal to its members; invitations of one address racing on both
+//! nodes leave one pending.
 
 use futures::future::join_all;
 use serde_json::{Value, json};
@@ -216,4 +217,29 @@ async fn racing_deletes_removals_and_adds_keep_the_counts_true() {
             assert_eq!(counted["members_count"], members, "{org} on node {node}");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_invitations_to_one_address_leave_one_pending() {
+    let nodes = Nodes::start().await;
+    let org = nodes
+        .created(0, "/organizations", json!({"name": "Invites"}))
+        .await;
+    let path = format!("/organizations/{org}/invitations");
+    let replies = join_all((0..8).map(|i| {
+        nodes.post(
+            i,
+            path.clone(),
+            json!({"email_address": "same@example.com", "role": "org:member"}),
+        )
+    }))
+    .await;
+    let created = replies.iter().filter(|(status, _)| *status == 200).count();
+    assert_eq!(created, 1, "{replies:?}");
+    for (status, body) in &replies {
+        assert!(*status == 200 || *status == 400, "{status} {body}");
+    }
+    let (status, page) = nodes.call(1, reqwest::Method::GET, path, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["total_count"], 1);
 }

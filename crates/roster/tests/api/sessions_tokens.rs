@@ -223,3 +223,110 @@ async fn after_a_rotation_the_retired_key_is_still_published() {
         .kid;
     assert_eq!(kid.as_deref(), jwks["keys"][0]["kid"].as_str());
 }
+
+#[tokio::test]
+async fn a_session_in_an_organization_carries_clerks_organization_claims() {
+    let app = spawn_app().await;
+    let user = app
+        .create_user(json!({"email_address": ["ada@example.com"]}))
+        .await;
+    let user = user["id"].as_str().expect("id").to_owned();
+    let mut permission_ids = Vec::new();
+    for key in ["org:billing:manage", "org:billing:read", "org:reports:read"] {
+        let permission = app
+            .post(
+                "/organization_permissions",
+                json!({"name": key, "key": key}),
+            )
+            .await
+            .ok();
+        permission_ids.push(permission["id"].as_str().expect("id").to_owned());
+    }
+    app.post(
+        "/organization_roles",
+        json!({"name": "Billing", "key": "org:billing_admin",
+               "permissions": [permission_ids[0], permission_ids[1], permission_ids[2],
+                               "perm_sysmembershipsread"]}),
+    )
+    .await
+    .ok();
+    let org = app
+        .post("/organizations", json!({"name": "Acme", "slug": "acme"}))
+        .await
+        .ok();
+    let org = org["id"].as_str().expect("id").to_owned();
+    let other = app
+        .post("/organizations", json!({"name": "Other"}))
+        .await
+        .ok();
+
+    // Not a member yet: refused, and no session is made.
+    let refused = app
+        .post(
+            "/sessions",
+            json!({"user_id": user, "active_organization_id": org}),
+        )
+        .await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.param()),
+        (422, "active_organization_id")
+    );
+    let sessions = app.get(&format!("/sessions?user_id={user}")).await.ok();
+    assert_eq!(sessions.as_array().map(Vec::len), Some(0));
+
+    app.post(
+        &format!("/organizations/{org}/memberships"),
+        json!({"user_id": user, "role": "org:billing_admin"}),
+    )
+    .await
+    .ok();
+    let refused = app
+        .post(
+            "/sessions",
+            json!({"user_id": user, "active_organization_id": other["id"]}),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    let session = app
+        .post(
+            "/sessions",
+            json!({"user_id": user, "active_organization_id": org}),
+        )
+        .await
+        .ok();
+    assert_eq!(session["last_active_organization_id"], org.as_str());
+    let id = session["id"].as_str().expect("id");
+    let token = app
+        .post(&format!("/sessions/{id}/tokens"), json!({}))
+        .await
+        .ok();
+    let claims = verify(&app, token["jwt"].as_str().expect("jwt")).await;
+    assert_eq!(claims["v"], 2);
+    assert_eq!(claims["o"]["id"], org.as_str());
+    assert_eq!(claims["o"]["slg"], "acme");
+    assert_eq!(claims["o"]["rol"], "billing_admin");
+    // Actions manage, read; billing grants both (0b11), reports read (0b10); the system
+    // permission is left out, as on Clerk.
+    assert_eq!(claims["o"]["per"], "manage,read");
+    assert_eq!(claims["o"]["fpm"], "3,2");
+    assert_eq!(claims["fea"], "o:billing,o:reports");
+
+    // A session without an organization carries none; nor one whose member left.
+    let plain = crate::sessions::create_session(&app, &user).await;
+    let plain_id = plain["id"].as_str().expect("id");
+    let token = app
+        .post(&format!("/sessions/{plain_id}/tokens"), json!({}))
+        .await
+        .ok();
+    let claims = verify(&app, token["jwt"].as_str().expect("jwt")).await;
+    assert!(claims.get("o").is_none() && claims.get("fea").is_none());
+    app.delete(&format!("/organizations/{org}/memberships/{user}"))
+        .await
+        .ok();
+    let token = app
+        .post(&format!("/sessions/{id}/tokens"), json!({}))
+        .await
+        .ok();
+    let claims = verify(&app, token["jwt"].as_str().expect("jwt")).await;
+    assert!(claims.get("o").is_none());
+}
