@@ -2,12 +2,13 @@
 //! and `GET /v1/users/export`. The format is what `roster import --from roster` reads.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use roster_domain::exports::ExportPage;
 use roster_domain::{DomainResult, Services};
 use roster_wire::imports::roster::ExportedUser;
+use roster_wire::list_query::{FromPairs, QueryError, first_parsed, parse_bool};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -15,6 +16,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::list_query::ListParams;
 
 /// Users read at a time.
 const PAGE: i64 = 500;
@@ -52,6 +54,18 @@ struct ExportQuery {
     include_secrets: Option<bool>,
 }
 
+impl FromPairs for ExportQuery {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, QueryError> {
+        let mut query = ExportQuery::default();
+        for (key, value) in pairs {
+            if key == "include_secrets" {
+                first_parsed(&mut query.include_secrets, &key, &value, parse_bool)?;
+            }
+        }
+        Ok(query)
+    }
+}
+
 /// A Roster extension (Clerk has no such route): every user as NDJSON, streamed a page at a
 /// time, in the format `POST /v1/users/import?from=roster` and `roster import` read.
 #[utoipa::path(
@@ -63,7 +77,7 @@ struct ExportQuery {
 )]
 async fn export_users(
     State(state): State<AppState>,
-    Query(query): Query<ExportQuery>,
+    ListParams(query): ListParams<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let with_secrets = query.include_secrets.unwrap_or(false);
     // The first page is read before answering, so that a failure is still an error answer.

@@ -11,11 +11,12 @@ use roster_model::users::{IdentificationKind, identity_key};
 use roster_wire::errors::ErrorItem;
 pub use roster_wire::imports::report::{ImportResult, ImportSummary, RowOutcome, RowResult};
 pub use roster_wire::imports::{ReadRecord, Source, records};
+use roster_wire::list_query::{FromPairs, QueryError, first, first_parsed, parse_bool};
 use tokio::task::JoinSet;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use futures_util::StreamExt;
 use roster_domain::FieldErrorKind;
 use serde::Deserialize;
@@ -25,6 +26,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::list_query::ListParams;
 use crate::users::new_user;
 
 /// Records imported at once. On SQLite they share the writer's group commits; on PostgreSQL
@@ -193,7 +195,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::disable())
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ImportQuery {
     /// The system the body comes from: `clerk` (its CSV or JSON export) or `roster` (NDJSON).
@@ -202,6 +204,21 @@ struct ImportQuery {
     dry_run: Option<bool>,
     /// Fire `user.created` for each imported user (default true).
     events: Option<bool>,
+}
+
+impl FromPairs for ImportQuery {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, QueryError> {
+        let mut query = ImportQuery::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "from" => first(&mut query.from, value),
+                "dry_run" => first_parsed(&mut query.dry_run, &key, &value, parse_bool)?,
+                "events" => first_parsed(&mut query.events, &key, &value, parse_bool)?,
+                _ => {}
+            }
+        }
+        Ok(query)
+    }
 }
 
 /// A Roster extension (Clerk has no such route): the mirror of `roster import`, for a file on
@@ -216,7 +233,7 @@ struct ImportQuery {
 )]
 async fn import_users(
     State(state): State<AppState>,
-    Query(query): Query<ImportQuery>,
+    ListParams(query): ListParams<ImportQuery>,
     body: Body,
 ) -> Result<Json<ImportResult>, ApiError> {
     let Some(from) = query.from else {

@@ -215,4 +215,7 @@ async fn the_http_export_streams_the_same_records_and_keeps_secrets_unless_asked
         .await
         .expect("export");
     assert_eq!(anonymous.status(), 401);
+    app.get("/users/export?include_secrets=maybe")
+        .await
+        .assert_error(422, "form_param_value_invalid");
 }

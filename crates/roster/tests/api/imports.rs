@@ -246,7 +246,12 @@ async fn the_http_import_takes_the_same_files_and_answers_the_report() {
     assert_eq!(result["imported"], 600, "{}", result["report"]);
     assert_eq!(app.count("").await, 603);
 
-    for (query, param) in [("", "from"), ("from=okta", "from")] {
+    for (query, param) in [
+        ("", "from"),
+        ("from=okta", "from"),
+        ("from=clerk&events=null", "events"),
+        ("from=clerk&dry_run=yes", "dry_run"),
+    ] {
         let (status, refusal) = post_import(&app, query, clerk_csv()).await;
         assert_eq!(status, 422, "{refusal}");
         assert_eq!(refusal["errors"][0]["meta"]["param_name"], param);
