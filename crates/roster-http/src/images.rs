@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use roster_domain::FieldErrorKind;
 use roster_domain::images::{Fit, MAX_UPLOAD_BYTES, Variant};
-use roster_model::ids::UserId;
+use roster_model::ids::{ImageId, UserId};
 use roster_wire::images::ProfileImageUpload;
 use roster_wire::users as wire;
 use utoipa::IntoParams;
@@ -184,7 +184,7 @@ pub(crate) async fn serve_image(
 ) -> Result<Response, ApiError> {
     let variant = parse_variant(request.uri().query())?;
     let images = &state.services.images;
-    let image = images.find(&image_id).await?;
+    let image = images.find(&ImageId::requested(image_id)).await?;
     let etag = format!("\"{}\"", images.tag(&image, variant));
     if let Some(response) = not_modified(&headers, &etag, IMAGE_CACHE_CONTROL) {
         return Ok(response);

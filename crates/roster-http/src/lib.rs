@@ -99,11 +99,15 @@ fn routes(state: &AppState) -> OpenApiRouter<AppState> {
             state.clone(),
             auth::require_secret_key,
         ));
+    // Served images are looked up by their path id, which the store cannot bind with a NUL.
+    let images = OpenApiRouter::new()
+        .routes(routes!(images::serve_image))
+        .route_layer(axum::middleware::from_fn(nul::refuse_in_uri));
     OpenApiRouter::with_openapi(<openapi::Document as utoipa::OpenApi>::openapi())
         .routes(routes!(health))
         .routes(routes!(openapi::serve))
         .routes(routes!(avatars::default_avatar))
-        .routes(routes!(images::serve_image))
+        .merge(images)
         .nest("/v1", v1)
         .fallback(error::route_not_found)
 }

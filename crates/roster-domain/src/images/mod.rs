@@ -125,12 +125,9 @@ impl Images {
         Ok(present(&self.cx, user, now))
     }
 
-    /// The image with this id, while its user exists. A string that cannot be an image id
-    /// (a NUL, another prefix) is not looked up.
-    pub async fn find(&self, image_id: &str) -> DomainResult<Image> {
-        if ImageId::parse(image_id).is_none() {
-            return Err(image_not_found(image_id));
-        }
+    /// The image with this id, while its user exists.
+    pub async fn find(&self, image_id: &ImageId) -> DomainResult<Image> {
+        let image_id = image_id.as_str();
         self.cx
             .store
             .get_image(image_id)
