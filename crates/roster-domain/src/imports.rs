@@ -126,13 +126,13 @@ async fn already_imported(tx: &mut Tx, user: &NewUser) -> DomainResult<Option<(S
         if user.email_address_statuses.get(index) == Some(&IdentificationStatus::Reserved) {
             continue;
         }
-        let Some(owner) = tx.identifier_owner(kind, &kind.normalize(email)).await? else {
+        let normalized = kind.normalize(email);
+        let Some(owner) = tx.identifier_owner(kind, &normalized).await? else {
             continue;
         };
         let Some(stored) = tx.load_user(&owner).await? else {
             continue;
         };
-        let normalized = kind.normalize(email);
         let verified = stored
             .identifications_of(kind)
             .any(|i| kind.normalize(&i.value) == normalized && i.is_verified());

@@ -25,12 +25,20 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(export_users))
 }
 
+/// One page of the export as NDJSON.
+pub struct PageLines {
+    pub lines: Vec<u8>,
+    pub users: usize,
+    /// Where the next page starts; `None` after the last.
+    pub next: Option<String>,
+}
+
 /// The lines of one page, and where the next page starts.
 pub async fn page_lines(
     services: &Services,
     after: Option<&str>,
     with_secrets: bool,
-) -> DomainResult<(Vec<u8>, Option<String>)> {
+) -> DomainResult<PageLines> {
     let ExportPage { users, next } = services.exports.page(after, PAGE, with_secrets).await?;
     let mut lines = Vec::with_capacity(users.len() * 512);
     for exported in &users {
@@ -44,7 +52,11 @@ pub async fn page_lines(
         serde_json::to_writer(&mut lines, &record).unwrap_or_default();
         lines.push(b'\n');
     }
-    Ok((lines, next))
+    Ok(PageLines {
+        lines,
+        users: users.len(),
+        next,
+    })
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -81,14 +93,16 @@ async fn export_users(
 ) -> Result<Response, ApiError> {
     let with_secrets = query.include_secrets.unwrap_or(false);
     // The first page is read before answering, so that a failure is still an error answer.
-    let (first, next) = page_lines(&state.services, None, with_secrets).await?;
+    let PageLines {
+        lines: first, next, ..
+    } = page_lines(&state.services, None, with_secrets).await?;
     let services = state.services.clone();
     let rest = futures_util::stream::unfold(next, move |cursor| {
         let services = services.clone();
         async move {
             let after = cursor?;
             match page_lines(&services, Some(&after), with_secrets).await {
-                Ok((lines, next)) => Some((Ok::<_, std::io::Error>(Bytes::from(lines)), next)),
+                Ok(page) => Some((Ok::<_, std::io::Error>(Bytes::from(page.lines)), page.next)),
                 Err(error) => {
                     tracing::error!(%error, "the export stopped");
                     Some((Err(std::io::Error::other("the export stopped")), None))

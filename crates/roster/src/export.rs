@@ -33,12 +33,12 @@ pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<u64> {
     let mut cursor = None;
     let mut users = 0;
     loop {
-        let (lines, next) =
+        let page =
             roster_http::exports::page_lines(&services, cursor.as_deref(), args.include_secrets)
                 .await?;
-        users += lines.iter().filter(|byte| **byte == b'\n').count() as u64;
-        output.write_all(&lines)?;
-        match next {
+        users += page.users as u64;
+        output.write_all(&page.lines)?;
+        match page.next {
             Some(next) => cursor = Some(next),
             None => break,
         }
