@@ -55,6 +55,8 @@ pub async fn run(
     let mut summary = ImportSummary::default();
     let mut in_flight = JoinSet::new();
     let mut claimed = Claims::default();
+    // What each task imports, so that its identifiers are released however it ends.
+    let mut running = HashMap::new();
     let mut next: Option<ReadRecord> = None;
     let mut exhausted = false;
     loop {
@@ -72,24 +74,46 @@ pub async fn run(
                 break;
             }
             claimed.take(&keys);
+            let (line, source_id) = position(&record);
             let imports = services.imports.clone();
-            in_flight.spawn(async move { (import_one(&imports, record, options).await, keys) });
+            let task = in_flight.spawn(async move { import_one(&imports, record, options).await });
+            running.insert(task.id(), (line, source_id, keys));
         }
-        let Some(joined) = in_flight.join_next().await else {
+        let Some(joined) = in_flight.join_next_with_id().await else {
             break;
         };
-        // A task ends only by returning: the use cases do not panic, and none is aborted.
-        if let Ok((row, keys)) = joined {
-            claimed.release(&keys);
-            summary.count(&row);
-            summary.elapsed = started.elapsed();
-            on_row(&row, &summary);
-        }
+        let (id, row) = match joined {
+            Ok((id, row)) => (id, Some(row)),
+            // A use case that panicked refuses its own record only; nothing is aborted.
+            Err(error) => (error.id(), None),
+        };
+        let Some((line, source_id, keys)) = running.remove(&id) else {
+            continue;
+        };
+        claimed.release(&keys);
+        let row = row.unwrap_or_else(|| RowResult {
+            line,
+            source_id,
+            outcome: RowOutcome::Refused {
+                errors: crate::error::internal_error().items,
+            },
+        });
+        summary.count(&row);
+        summary.elapsed = started.elapsed();
+        on_row(&row, &summary);
     }
     // The reader has sent everything by now; its end is only awaited.
     let _ = reader.await;
     summary.elapsed = started.elapsed();
     summary
+}
+
+/// Where a record stands in its file.
+fn position(record: &ReadRecord) -> (u64, Option<String>) {
+    match record {
+        Ok(record) => (record.line, record.source_id.clone()),
+        Err(unreadable) => (unreadable.line, unreadable.source_id.clone()),
+    }
 }
 
 /// The identifiers records in flight name, each with how many name it.
